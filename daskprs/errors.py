@@ -1,0 +1,57 @@
+"""The daskprs error hierarchy.
+
+::
+
+    DaskPrsError (Exception)
+    ├── SpecError (ValueError)            bad input found before anything ran -> exit code 2
+    │   ├── PipelineSpecError             pipeline / parallel / component YAML
+    │   └── MLTableError                  an MLTable file, its paths or its data files
+    ├── EntryScriptError (RuntimeError)   the user's entry script cannot be used (no run(), ...)
+    └── JobFailed (RuntimeError)          the job ran and failed (threshold, init, timeouts)
+
+Every error survives pickling: it crosses process boundaries (entry-script processes,
+Dask workers, the driver).
+
+A ``SpecError`` carries the file, the dotted key path and the message, and renders as
+``<file>: <key>: <message>`` so that one line tells the user where to look and what would
+be valid.
+"""
+
+from __future__ import annotations
+
+
+class DaskPrsError(Exception):
+    """Base class of every error daskprs raises on purpose."""
+
+
+class SpecError(DaskPrsError, ValueError):
+    """A spec (YAML, MLTable, entry script reference) is invalid. Found before any worker starts."""
+
+    def __init__(self, message: str, file: str | None = None, key: str | None = None) -> None:
+        self.message = message
+        self.file = None if file is None else str(file)
+        self.key = key
+        super().__init__(message, self.file, key)
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.key) if p]
+        return ": ".join([*parts, self.message])
+
+    def __reduce__(self):  # type: ignore[override]
+        return (type(self), (self.message, self.file, self.key))
+
+
+class PipelineSpecError(SpecError):
+    """A pipeline, parallel job or component YAML is invalid."""
+
+
+class MLTableError(SpecError):
+    """An MLTable file is invalid, or names data that does not exist or cannot be read."""
+
+
+class EntryScriptError(DaskPrsError, RuntimeError):
+    """The entry script cannot be used as a parallel-job entry script."""
+
+
+class JobFailed(DaskPrsError, RuntimeError):
+    """The job ran and ended ``Failed``; the message is the first line of job_result.txt."""

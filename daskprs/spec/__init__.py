@@ -1,0 +1,1 @@
+"""Spec parsing: pipeline / parallel / component YAML -> :mod:`daskprs.spec.model` objects."""

@@ -1,0 +1,133 @@
+"""Resolved, validated job settings: what the parser hands to the engine.
+
+Everything here is a frozen dataclass built by :mod:`daskprs.spec.load` after validation, so
+the engine never re-checks user input. Paths are absolute local paths or fsspec URLs.
+Defaults are the Azure ones (prs-semantics.md §3, §7.2; decisions in docs/differences.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DEFAULT_TABULAR_MINI_BATCH_SIZE = 1024 * 1024  # 1 MiB of source text
+DEFAULT_FILE_MINI_BATCH_SIZE = 10  # files
+
+InputType = Literal["mltable", "uri_folder", "uri_file", "literal"]
+OutputType = Literal["uri_file", "uri_folder", "mltable"]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input of a step, its binding already resolved."""
+
+    name: str
+    type: InputType
+    path: str | None = None  # absolute local path or fsspec URL; None for literals
+    mode: str | None = None
+    value: Any = None  # literal inputs (strings, numbers, booleans)
+    # bound to another step's output (``${{parent.jobs.<step>.outputs.<out>}}``): the engine
+    # fills ``path`` from that output when the step runs
+    from_step: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    name: str
+    type: OutputType
+    path: str | None = None  # absolute local path or fsspec URL; None -> <run>/<step>/outputs/<name>
+    mode: str | None = None
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    max_retries: int = 2  # retries after the first attempt: attempts = max_retries + 1
+    timeout: int = 60  # seconds one run() call may take
+
+
+@dataclass(frozen=True)
+class PrsArguments:
+    """The runtime's own program arguments (``task.program_arguments``), with Azure defaults."""
+
+    error_threshold: int = -1  # failed items; -1 disables
+    allowed_failed_percent: float = 100.0  # failed mini batches in %; 100 disables
+    task_overhead_timeout: int = 30  # seconds to load a mini batch
+    progress_update_timeout: int | None = None  # None -> 3 * (timeout + task_overhead_timeout)
+    first_task_creation_timeout: int = 600
+    copy_logs_to_parent: bool = False
+    resource_monitor_interval: int = 600  # seconds; 0 turns sys/perf off
+    append_row_dataframe_header: bool = False
+
+    def effective_progress_update_timeout(self, run_timeout: int) -> int:
+        if self.progress_update_timeout is not None and self.progress_update_timeout > 0:
+            return self.progress_update_timeout
+        return 3 * (run_timeout + self.task_overhead_timeout)
+
+
+@dataclass(frozen=True)
+class ParallelStep:
+    """A ``type: parallel`` step, fully resolved."""
+
+    name: str
+    source_file: str  # the YAML file that defined it (for error messages)
+    input_data: InputSpec
+    inputs: dict[str, InputSpec]
+    outputs: dict[str, OutputSpec]
+    code_dir: str  # absolute path of task.code
+    entry_script: str  # relative to code_dir, e.g. "score.py" or "pkg/score.py"
+    program_arguments: tuple[str, ...] = ()  # user tokens, bindings substituted (PRS ones included)
+    mini_batch_size: int | None = None  # None -> default for the input kind
+    partition_keys: tuple[str, ...] | None = None
+    instance_count: int = 1
+    max_concurrency_per_instance: int = 1
+    mini_batch_error_threshold: int = -1
+    error_threshold: int = -1  # the node attribute; --error_threshold overrides when given
+    logging_level: str = "INFO"
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    environment_variables: dict[str, str] = field(default_factory=dict)
+    append_row_to: str | None = None  # output name, or None for summary-only
+    prs: PrsArguments = field(default_factory=PrsArguments)
+    cloud: dict[str, Any] = field(default_factory=dict)  # cloud-only keys, recorded
+    depends_on: tuple[str, ...] = ()  # names of steps whose outputs this step consumes
+    type: Literal["parallel"] = "parallel"
+
+    @property
+    def processes(self) -> int:
+        return self.instance_count * self.max_concurrency_per_instance
+
+    @property
+    def effective_error_threshold(self) -> int:
+        return self.error_threshold
+
+
+@dataclass(frozen=True)
+class CommandStep:
+    """A ``type: command`` step, fully resolved except for its command line."""
+
+    name: str
+    source_file: str
+    command: str  # with ${{inputs.x}} / ${{outputs.x}} still in it; substituted at run time
+    code_dir: str | None
+    inputs: dict[str, InputSpec]
+    outputs: dict[str, OutputSpec]
+    environment_variables: dict[str, str] = field(default_factory=dict)
+    cloud: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    type: Literal["command"] = "command"
+
+
+Step = ParallelStep | CommandStep
+
+
+@dataclass(frozen=True)
+class PipelineJob:
+    """A whole job: a pipeline, or a standalone parallel job run as a one-step pipeline."""
+
+    name: str
+    source_file: str
+    steps: dict[str, Step]  # in a valid topological order
+    inputs: dict[str, InputSpec] = field(default_factory=dict)
+    outputs: dict[str, OutputSpec] = field(default_factory=dict)
+    continue_on_step_failure: bool = False
+    cloud: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)  # the YAML as loaded (after --set)
