@@ -1,0 +1,5 @@
+import sys
+
+from daskprs.cli import main
+
+sys.exit(main())

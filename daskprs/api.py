@@ -1,0 +1,68 @@
+"""The Python API (mirrors ``azure.ai.ml``): load_job, run, read_mltable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from distributed import Client
+
+from daskprs.engine.pipeline import JobResult, run_job
+from daskprs.engine.progress import Progress, TqdmProgress
+from daskprs.spec.model import PipelineJob
+
+
+def load_job(source: str | os.PathLike[str], overrides: Sequence[str] = ()) -> PipelineJob:
+    """Parse and validate a pipeline or parallel job YAML, like ``azure.ai.ml.load_job``.
+
+    Raises :class:`daskprs.errors.SpecError` naming the file, the dotted key and what is valid.
+    """
+    from daskprs.spec.load import load_job as _load
+
+    return _load(source, overrides=overrides)
+
+
+def run(
+    job: PipelineJob | str | os.PathLike[str],
+    client: Client | None = None,
+    run_dir: str | None = None,
+    *,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool | Progress = True,
+    security: Any = None,
+) -> JobResult:
+    """Run a job on ``client`` (an existing ``distributed.Client``), on ``scheduler`` (an
+    address), or on an embedded LocalCluster. Returns a :class:`JobResult` with ``status``,
+    ``steps[name].summary()`` and ``outputs``."""
+    if not isinstance(job, PipelineJob):
+        job = load_job(job)
+    if progress is True:
+        display: Progress = TqdmProgress()
+    elif progress is False:
+        display = Progress()
+    else:
+        display = progress
+    return run_job(
+        job,
+        client=client,
+        scheduler=scheduler,
+        run_dir=run_dir,
+        resume=resume,
+        progress=display,
+        security=security,
+    )
+
+
+def read_mltable(
+    path: str,
+    mini_batch_size: int | str | None = None,
+    partition_keys: Sequence[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Any:
+    """The Dask DataFrame whose partitions are the mini batches a job would cut."""
+    from daskprs.data import read_mltable as _read
+
+    keys = list(partition_keys) if partition_keys else None
+    return _read(path, mini_batch_size=mini_batch_size, partition_keys=keys, storage_options=storage_options)

@@ -1,0 +1,118 @@
+"""``daskprs job create | show | validate`` (mirrors ``az ml job create --file``).
+
+Exit codes: 0 Completed; 1 Failed; 2 a spec error found before anything ran; 130 interrupted.
+stdout carries the job as JSON; stderr carries progress and errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from daskprs.errors import SpecError
+
+EXIT_OK, EXIT_FAILED, EXIT_SPEC, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="daskprs", description="Run Azure ML parallel jobs on Dask, locally or on a cluster."
+    )
+    groups = parser.add_subparsers(dest="group", required=True)
+    job = groups.add_parser("job", help="create, show or validate a job")
+    cmds = job.add_subparsers(dest="command", required=True)
+
+    create = cmds.add_parser("create", help="run a pipeline or parallel job YAML")
+    create.add_argument("--file", "-f", required=True, help="pipeline.yml or a type: parallel YAML")
+    create.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any key, e.g. jobs.batch_prediction.mini_batch_size=1mb (repeatable)",
+    )
+    create.add_argument("--run-dir", help="where the run writes (default ./daskprs-runs/<name>-<UTC time>)")
+    create.add_argument("--scheduler", help="address of an existing Dask scheduler (tcp://host:8786)")
+    create.add_argument("--name", help="job name (default: the YAML's name or the file stem)")
+    create.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    create.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    show = cmds.add_parser("show", help="status and per-step summary of a run, as JSON")
+    show.add_argument("--run-dir", required=True)
+
+    validate = cmds.add_parser("validate", help="check a YAML (schema, bindings, files); no run")
+    validate.add_argument("--file", "-f", required=True)
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "create":
+            return _create(args)
+        if args.command == "show":
+            return _show(args.run_dir)
+        return _validate(args)
+    except SpecError as exc:
+        print(f"daskprs: error: {exc}", file=sys.stderr)
+        return EXIT_SPEC
+
+
+def _create(args: argparse.Namespace) -> int:
+    from daskprs.api import load_job, run
+    from daskprs.engine.progress import Progress, TqdmProgress
+
+    if args.resume and not args.run_dir:
+        raise SpecError("--resume needs --run-dir (the run to continue)")
+    job = load_job(args.file, overrides=args.overrides)
+    if args.name:
+        from dataclasses import replace
+
+        job = replace(job, name=args.name)
+    progress = Progress() if args.quiet else TqdmProgress()
+    try:
+        result = run(
+            job,
+            run_dir=args.run_dir,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        print("daskprs: interrupted; continue with --resume --run-dir", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(json.dumps(result.as_dict(), indent=2, default=str))
+    return EXIT_OK if result.status == "Completed" else EXIT_FAILED
+
+
+def _show(run_dir: str) -> int:
+    path = os.path.join(run_dir, "job.json")
+    if not os.path.exists(path):
+        raise SpecError(f"no job.json in {run_dir}: not a daskprs run directory")
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    doc.pop("spec", None)
+    for name, step in doc.get("steps", {}).items():
+        result_file = os.path.join(run_dir, name, "logs", "job_result.txt")
+        if os.path.exists(result_file):
+            with open(result_file, encoding="utf-8") as fh:
+                step["job_result"] = fh.read().strip()
+    print(json.dumps(doc, indent=2))
+    return EXIT_OK if doc.get("status") in ("Completed", "Running") else EXIT_FAILED
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from daskprs.api import load_job
+
+    job = load_job(args.file, overrides=args.overrides)
+    print(json.dumps({"name": job.name, "valid": True, "steps": list(job.steps)}, indent=2))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

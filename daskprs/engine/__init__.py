@@ -1,0 +1,1 @@
+"""Driver side: planning a step, submitting mini batches, accounting, retries, thresholds."""

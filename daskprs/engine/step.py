@@ -1,0 +1,463 @@
+"""Running one parallel step: plan, submit mini batches to Dask, account, retry, fail fast,
+commit and assemble the output.
+
+The driver is the only writer of the ledger, the attempt CSV and the output; workers write only
+attempt parts (atomically) and their own log files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import queue
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from distributed import Client, Future
+
+from daskprs.engine.accounting import Accounts, Thresholds
+from daskprs.engine.ledger import Ledger
+from daskprs.engine.progress import Progress
+from daskprs.logs.tree import StepLogs
+from daskprs.output.assemble import assemble, output_file
+from daskprs.runtime.plugin import NOT_RUN, PrsWorkerPlugin, abort_run, plugin_name, run_group
+from daskprs.runtime.protocol import (
+    CANCELLED,
+    INIT_FAILED,
+    PROCESS_CRASHED,
+    RUN_DONE,
+    AttemptRecord,
+    ProcessConfig,
+)
+from daskprs.spec.model import ParallelStep
+
+COMPLETED = "Completed"
+FAILED = "Failed"
+MAX_GROUP = 64  # mini batches fused into one Dask task at most
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str
+    cause: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    logs_dir: str = ""
+    seconds: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "cause": self.cause,
+            "counts": self.counts,
+            "outputs": self.outputs,
+            "logs": self.logs_dir,
+            "seconds": round(self.seconds, 3),
+            **self.info,
+        }
+
+
+@dataclass
+class StepPaths:
+    step_dir: str
+    logs: str
+    state: str
+    parts: str
+    ledger: str
+
+    @classmethod
+    def of(cls, run_dir: str, step: str) -> StepPaths:
+        step_dir = os.path.join(run_dir, step)
+        state = os.path.join(step_dir, "state")
+        return cls(
+            step_dir,
+            os.path.join(step_dir, "logs"),
+            state,
+            os.path.join(state, "parts"),
+            os.path.join(state, "ledger.jsonl"),
+        )
+
+
+def resolve_outputs(step: ParallelStep, paths: StepPaths) -> dict[str, str]:
+    """Absolute output paths: explicit ``path:`` or ``<step>/outputs/<name>``."""
+    resolved = {}
+    for name, out in step.outputs.items():
+        resolved[name] = out.path or os.path.join(paths.step_dir, "outputs", name)
+    return resolved
+
+
+def plan_step(step: ParallelStep, input_path: str, work_dir: str) -> tuple[list[Any], str]:
+    """The mini batches of the step's input, and the input kind ("rows" or "files")."""
+    from daskprs.data import load_mltable, plan_mini_batches
+
+    source: Any = input_path
+    kind = "files"
+    if step.input_data.type == "mltable":
+        source = load_mltable(input_path)
+        if source.is_tabular:
+            kind = "rows"
+    keys = list(step.partition_keys) if step.partition_keys else None
+    pieces = plan_mini_batches(source, step.mini_batch_size, keys, work_dir=work_dir)
+    return pieces, kind
+
+
+class _Run:
+    """The state of one step run on the driver."""
+
+    def __init__(
+        self,
+        step: ParallelStep,
+        client: Client,
+        paths: StepPaths,
+        pieces: list[Any],
+        logs: StepLogs,
+        ledger: Ledger,
+        accounts: Accounts,
+        config: ProcessConfig,
+        progress: Progress,
+    ) -> None:
+        self.step = step
+        self.client = client
+        self.paths = paths
+        self.pieces = {p.id: p for p in pieces}
+        self.logs = logs
+        self.ledger = ledger
+        self.accounts = accounts
+        self.config = config
+        self.progress = progress
+        self.max_attempts = step.retry.max_retries + 1
+        self.done_q: queue.Queue[Future] = queue.Queue()
+        self.futures: dict[str, Future] = {}
+        self.items: dict[str, list[tuple[Any, int]]] = {}
+        self.outstanding: set[int] = set()
+        self.retried = 0
+        self.cause = ""
+        self._n = 0
+        self.last_progress = time.monotonic()
+        init_limit = 3 * max(1, step.max_concurrency_per_instance) * max(1, step.instance_count)
+        self.init_failure_limit = init_limit
+
+    # -- submission ---------------------------------------------------------------------------
+    def submit(self, items: list[tuple[Any, int]], priority: int = 0) -> None:
+        if not items:
+            return
+        self._n += 1
+        key = f"daskprs-{self.config.run_id}-{self._n}"
+        fut = self.client.submit(
+            run_group, self.config.run_id, items, key=key, pure=False, retries=0, priority=priority
+        )
+        self.futures[key] = fut
+        self.items[key] = items
+        fut.add_done_callback(self.done_q.put)
+
+    def submit_all(self, todo: list[tuple[Any, int]], processes: int) -> None:
+        group = max(1, min(MAX_GROUP, len(todo) // max(1, processes * 4)))
+        for start in range(0, len(todo), group):
+            chunk = todo[start : start + group]
+            self.submit(chunk, priority=-start)
+        self.outstanding.update(piece.id for piece, _ in todo)
+        self.last_progress = time.monotonic()
+
+    # -- results --------------------------------------------------------------------------------
+    def handle(self, fut: Future) -> None:
+        items = self.items.pop(fut.key, [])
+        self.futures.pop(fut.key, None)
+        if fut.status == "cancelled":
+            return
+        try:
+            records: list[AttemptRecord] = fut.result()
+        except Exception as exc:  # the Dask task itself failed (worker lost too often, ...)
+            records = [
+                AttemptRecord(
+                    piece.id, attempt, PROCESS_CRASHED, error=f"the Dask task was lost: {exc!r}"
+                )
+                for piece, attempt in items
+            ]
+        resubmit: list[tuple[Any, int]] = []
+        for rec in records:
+            piece = self.pieces[rec.mini_batch_id]
+            if rec.status == NOT_RUN:
+                resubmit.append((piece, rec.attempt))
+                continue
+            if rec.status == CANCELLED:
+                continue
+            if rec.status == INIT_FAILED:
+                self.accounts.init_failures += 1
+                self.logs.overview(f"init() failed in {rec.process}: {rec.error}")
+                if self.accounts.init_failures >= self.init_failure_limit and not self.cause:
+                    self.cause = (
+                        f"The init() in the entry script had raised exception for "
+                        f"{self.accounts.init_failures} times. {rec.error}"
+                    )
+                    self.cause_file = rec.error_file
+                resubmit.append((piece, rec.attempt))
+                continue
+            final = rec.status == RUN_DONE or rec.attempt >= self.max_attempts
+            self.logs.attempt(rec)
+            self.ledger.append(rec, final)
+            files = getattr(piece, "files", None)
+            hint = len(files) if files is not None else None
+            self.accounts.record(rec, final=final, total_hint=hint)
+            self.last_progress = time.monotonic()
+            if final:
+                self.outstanding.discard(rec.mini_batch_id)
+            else:
+                self.retried += 1
+                resubmit.append((piece, rec.attempt + 1))
+            if rec.is_failure and not getattr(self, "cause_file", ""):
+                self.cause_file = rec.error_file
+        if not self.cause:
+            crossed = self.accounts.crossed()
+            if crossed:
+                self.cause = crossed
+        if not self.cause and resubmit:
+            self.submit(resubmit, priority=1)
+
+    cause_file = ""
+
+    def loop(self, progress_timeout: float) -> None:
+        while self.outstanding and not self.cause:
+            try:
+                fut = self.done_q.get(timeout=0.5)
+            except queue.Empty:
+                if time.monotonic() - self.last_progress > progress_timeout:
+                    self.cause = f"No progress update in {progress_timeout:g} seconds."
+                continue
+            self.handle(fut)
+            while not self.cause:  # drain what else is done, then flush once
+                try:
+                    self.handle(self.done_q.get_nowait())
+                except queue.Empty:
+                    break
+            self.ledger.flush()
+            self.logs.flush()
+            self.progress.update({**self.accounts.counts(), "retried": self.retried})
+
+    def abort(self) -> None:
+        """Fail fast: cancel queued tasks, kill running mini batches."""
+        self.client.cancel(list(self.futures.values()), force=True)
+        try:
+            self.client.run(abort_run, self.config.run_id)
+        except Exception:  # a worker may be gone already
+            pass
+
+
+def run_parallel_step(
+    step: ParallelStep,
+    client: Client,
+    run_dir: str,
+    input_path: str,
+    *,
+    resume: bool = False,
+    progress: Progress | None = None,
+    outputs: dict[str, str] | None = None,
+) -> StepResult:
+    t_start = time.monotonic()
+    progress = progress or Progress()
+    paths = StepPaths.of(run_dir, step.name)
+    os.makedirs(paths.parts, exist_ok=True)
+    outputs = outputs or resolve_outputs(step, paths)
+    for name, out in step.outputs.items():
+        target = outputs[name]
+        os.makedirs(os.path.dirname(target) if out.type == "uri_file" else target, exist_ok=True)
+    logs = StepLogs(paths.logs, step.name)
+    logs.overview("Start scheduling.")
+
+    ledger = Ledger(paths.ledger)
+    if resume:
+        ledger.load()
+
+    # -- plan, bounded by --first_task_creation_timeout
+    t_plan = time.monotonic()
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    planning = pool.submit(plan_step, step, input_path, os.path.join(paths.state, "work"))
+    try:
+        pieces, kind = planning.result(timeout=step.prs.first_task_creation_timeout)
+    except concurrent.futures.TimeoutError:
+        pool.shutdown(wait=False)
+        cause = f"Unable to create any task within {step.prs.first_task_creation_timeout} seconds."
+        logs.result([cause, "Reduce the input size or set --first_task_creation_timeout higher."])
+        logs.close()
+        return StepResult(step.name, FAILED, cause, logs_dir=paths.logs)
+    pool.shutdown(wait=False)
+    plan_seconds = time.monotonic() - t_plan
+    logs.overview(f"Scheduled {len(pieces)} mini batches in {plan_seconds:.2f} seconds.")
+
+    append_to = step.append_row_to
+    output_type = step.outputs[append_to].type if append_to else ""
+    thresholds = Thresholds(
+        step.mini_batch_error_threshold,
+        step.prs.error_threshold if step.prs.error_threshold != -1 else step.error_threshold,
+        step.prs.allowed_failed_percent,
+    )
+    accounts = Accounts(len(pieces), append_row=bool(append_to), thresholds=thresholds)
+    for rec in ledger.final.values():
+        accounts.record(rec, final=True)
+
+    config = _process_config(step, paths, outputs, kind, pieces, run_dir)
+    run = _Run(step, client, paths, pieces, logs, ledger, accounts, config, progress)
+    todo = [
+        (p, ledger.attempts.get(p.id, 0) + 1)
+        for p in pieces
+        if p.id not in ledger.final
+    ]
+    progress.start(step.name, len(pieces))
+    progress.update({**accounts.counts(), "retried": 0})
+    ledger.open()
+
+    plugin = PrsWorkerPlugin(config)
+    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+    status = COMPLETED
+    try:
+        if todo:
+            client.register_plugin(plugin, name=plugin.name)
+            run.submit_all(todo, processes=max(1, n_workers) * step.max_concurrency_per_instance)
+            run.loop(step.prs.effective_progress_update_timeout(step.retry.timeout))
+        if not run.cause:
+            run.cause = accounts.crossed() or ""
+        if run.cause:
+            status = FAILED
+            run.abort()
+    except KeyboardInterrupt:
+        run.abort()
+        raise
+    finally:
+        ledger.close()
+        logs.flush()
+        if todo:
+            try:
+                client.unregister_worker_plugin(plugin_name(config.run_id))
+            except Exception:
+                pass
+        progress.close()
+
+    counts = accounts.counts()
+    counts["retried"] = run.retried
+    if status == COMPLETED and append_to and counts["succeeded_items"] == 0 and pieces:
+        status = FAILED
+        run.cause = (
+            "No succeeded mini batch item returned from run(). Please check 'response: run()' "
+            "in https://aka.ms/batch-inference-documentation."
+        )
+    if status == COMPLETED and append_to:
+        committed = [ledger.final[i] for i in sorted(ledger.final) if ledger.final[i].status == RUN_DONE]
+        target = output_file(outputs[append_to], output_type)
+        n_bytes = assemble(paths.parts, committed, target, step.prs.append_row_dataframe_header)
+        logs.overview(f"Finished concatenating {len(committed)} files ({n_bytes} bytes) into {target}.")
+        shutil.rmtree(paths.parts, ignore_errors=True)
+        outputs = {**outputs, append_to: target}
+    _write_result(logs, step, status, run, counts)
+    logs.close()
+    result = StepResult(
+        step.name,
+        status,
+        run.cause,
+        counts,
+        outputs,
+        paths.logs,
+        time.monotonic() - t_start,
+        info={"plan_seconds": round(plan_seconds, 3), "kind": kind},
+    )
+    return result
+
+
+def _process_config(
+    step: ParallelStep,
+    paths: StepPaths,
+    outputs: dict[str, str],
+    kind: str,
+    pieces: list[Any],
+    run_dir: str,
+) -> ProcessConfig:
+    folder_outputs = [
+        outputs[n] for n, o in step.outputs.items() if o.type != "uri_file" and n != step.append_row_to
+    ]
+    output_dir = folder_outputs[0] if folder_outputs else os.path.join(paths.step_dir, "outputs")
+    size = step.mini_batch_size
+    if size is None:
+        size = 1024 * 1024 if kind == "rows" else 10
+    runtime_args = [
+        "--scoring_module_name",
+        step.entry_script,
+        "--mini_batch_size",
+        str(size),
+        "--logging_level",
+        step.logging_level,
+        "--run_invocation_timeout",
+        str(step.retry.timeout),
+        "--run_max_try",
+        str(step.retry.max_retries + 1),
+        "--output",
+        output_dir,
+        "--process_count_per_node",
+        str(step.max_concurrency_per_instance),
+    ]
+    env = dict(step.environment_variables)
+    env["AZUREML_BI_OUTPUT_PATH"] = output_dir
+    env["AZUREML_NODE_COUNT"] = str(step.instance_count)
+    return ProcessConfig(
+        run_id=f"{step.name}-{uuid.uuid4().hex[:8]}",
+        step_name=step.name,
+        code_dir=step.code_dir,
+        entry_script=step.entry_script,
+        argv=(*runtime_args, *step.program_arguments),
+        environment=env,
+        logs_dir=paths.logs,
+        parts_dir=paths.parts,
+        output_dir=output_dir,
+        logging_level=step.logging_level,
+        append_row=bool(step.append_row_to),
+        dataframe_header=step.prs.append_row_dataframe_header,
+        task_overhead_timeout=float(step.prs.task_overhead_timeout),
+        run_timeout=float(step.retry.timeout),
+        processes_per_worker=step.max_concurrency_per_instance,
+    )
+
+
+def _write_result(logs: StepLogs, step: ParallelStep, status: str, run: _Run, counts: dict) -> None:
+    if status == COMPLETED:
+        logs.result(
+            [
+                f"The ParallelRunStep processed all mini batches. There are "
+                f"{counts['mini_batches']} mini batches with {counts['items']} items. Processed "
+                f"{counts['processed_mini_batches']} mini batches containing {counts['items']} "
+                f"items, {counts['succeeded_items']} succeeded, {counts['failed_items']} failed. "
+                f"The error threshold is {run.accounts.thresholds.error_threshold}. "
+                f"Failed mini batches: {counts['failed_mini_batches']} "
+                f"(mini_batch_error_threshold {step.mini_batch_error_threshold}).",
+            ]
+        )
+        logs.overview(f"All {counts['mini_batches']} mini batches have been processed.")
+    else:
+        where = run.cause_file or os.path.join(logs.dir, "sys", "job_report", "processed_mini-batches.csv")
+        logs.result(
+            [
+                run.cause,
+                f"Open {where} first. Processed {counts['processed_mini_batches']} of "
+                f"{counts['mini_batches']} mini batches: {counts['failed_mini_batches']} failed, "
+                f"{counts['failed_items']} failed items, {counts['succeeded_items']} succeeded "
+                "items. See logs/readme.txt for the layout of logs.",
+            ]
+        )
+        logs.overview(f"Progress update stopped for reasons: [{run.cause}]")
+    _write_errors(logs)
+
+
+def _write_errors(logs: StepLogs) -> None:
+    """job_error.txt: the first line of every traceback file, per process."""
+    lines: list[str] = []
+    error_root = os.path.join(logs.dir, "user", "error")
+    for root, _dirs, files in sorted(os.walk(error_root)):
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                heads = [ln.rstrip() for ln in fh if ln[:1].isdigit()]
+            for head in heads:
+                lines.append(f"{os.path.relpath(path, logs.dir)}: {head}")
+    logs.errors(lines)
+

@@ -1,0 +1,61 @@
+"""Turning run() return values into append_row text, exactly as Azure writes it (product.md §4).
+
+- list / tuple element -> ``str(element) + "\\n"``
+- DataFrame -> space-separated, no header, no index (pandas quoting)
+
+>>> format_rows(["a", 1, {"k": "v"}]).text
+"a\\n1\\n{'k': 'v'}\\n"
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+SUPPORTED = "a list, a tuple or a pandas DataFrame"
+
+
+class UnsupportedReturn(TypeError):
+    """run() returned something that is not a list, tuple or DataFrame."""
+
+
+@dataclass(frozen=True)
+class Rows:
+    text: str  # the rows as they go into the output file
+    count: int  # len() of the return value: the success count before capping
+    header: str = ""  # the DataFrame's header line (for --append_row_dataframe_header)
+
+
+def return_length(value: Any) -> int:
+    """len() of a valid run() return value; UnsupportedReturn otherwise."""
+    if isinstance(value, (list, tuple, pd.DataFrame)):
+        return len(value)
+    if value is None:
+        raise UnsupportedReturn(
+            f"run() returned None; it must return {SUPPORTED} with one element per "
+            "successfully processed input item"
+        )
+    raise UnsupportedReturn(
+        f"run() returned {type(value).__module__}.{type(value).__qualname__}; "
+        f"it must return {SUPPORTED}"
+    )
+
+
+def format_rows(value: Any) -> Rows:
+    count = return_length(value)
+    if isinstance(value, pd.DataFrame):
+        if count == 0:
+            return Rows("", 0, _header(value))
+        buf = io.StringIO()
+        value.to_csv(buf, sep=" ", header=False, index=False)
+        return Rows(buf.getvalue(), count, _header(value))
+    return Rows("".join(f"{element}\n" for element in value), count)
+
+
+def _header(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    df.head(0).to_csv(buf, sep=" ", header=True, index=False)
+    return buf.getvalue()

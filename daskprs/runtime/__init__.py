@@ -1,0 +1,1 @@
+"""Worker side: entry-script processes, their pool and the Dask worker plugin."""

@@ -1,0 +1,174 @@
+"""The worker lifecycle: a Dask worker plugin owns each worker's entry-script processes.
+
+``setup`` starts ``processes_per_worker`` entry-script processes (they run init() at once, in
+parallel); the task function :func:`run_group` borrows one and runs its mini batches in order;
+``teardown`` calls shutdown() in each live process. This is the only module that touches Dask
+worker internals.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from typing import Any
+
+from distributed import WorkerPlugin, get_worker
+
+from daskprs.runtime.process import EntryProcess
+from daskprs.runtime.protocol import CANCELLED, INIT_FAILED, AttemptRecord, ProcessConfig
+
+NOT_RUN = "NOT_RUN"  # a piece the task gave back untouched (init failure, abort): no attempt used
+
+
+def plugin_name(run_id: str) -> str:
+    return f"daskprs-{run_id}"
+
+
+def node_name(worker: Any) -> str:
+    name = str(worker.name)
+    if name.isdigit():
+        return f"node{int(name):03d}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "node"
+
+
+class ProcessPool:
+    """The entry-script processes of one step on one Dask worker."""
+
+    def __init__(self, config: ProcessConfig, node: str) -> None:
+        self.config = config
+        self.node = node
+        self._free: queue.Queue[EntryProcess] = queue.Queue()
+        self._all: list[EntryProcess] = []
+        self._count = 0
+        self._lock = threading.Lock()
+        self.aborted = False
+
+    def start(self) -> None:
+        for _ in range(max(1, self.config.processes_per_worker)):
+            self._free.put(self._spawn())
+
+    def _spawn(self) -> EntryProcess:
+        with self._lock:
+            name = f"process{self._count:03d}"
+            self._count += 1
+            proc = EntryProcess(self.config, self.node, name)
+            self._all.append(proc)
+        proc.start()
+        return proc
+
+    def run_group(self, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
+        records: list[AttemptRecord] = []
+        proc = self._free.get()
+        try:
+            for index, (piece, attempt) in enumerate(items):
+                if self.aborted:
+                    records.extend(_untouched(items[index:], CANCELLED))
+                    break
+                error = proc.wait_ready()
+                if error:
+                    records.append(
+                        AttemptRecord(
+                            piece.id,
+                            attempt,
+                            INIT_FAILED,
+                            process=proc.label,
+                            error=error,
+                            error_file=_error_file(self.config, proc),
+                        )
+                    )
+                    records.extend(_untouched(items[index + 1 :], NOT_RUN))
+                    proc = self._replace(proc)
+                    break
+                records.append(proc.run(piece, attempt))
+                if not proc.alive:  # timed out or crashed: a fresh process runs init() again
+                    proc = self._replace(proc)
+        finally:
+            self._free.put(proc)
+        return records
+
+    def _replace(self, proc: EntryProcess) -> EntryProcess:
+        proc.kill()
+        if self.aborted:
+            return proc
+        return self._spawn()
+
+    def abort(self) -> None:
+        """Stop now: kill every process in the middle of a mini batch."""
+        self.aborted = True
+        with self._lock:
+            procs = list(self._all)
+        for proc in procs:
+            if proc.busy:
+                proc.aborted = True
+                proc.kill()
+
+    def close(self) -> list[str]:
+        """shutdown() in every live process (in parallel); returns the errors."""
+        with self._lock:
+            procs = list(self._all)
+        errors: list[str] = []
+
+        def stop(p: EntryProcess) -> None:
+            if self.aborted and p.busy:
+                p.kill()
+                return
+            err = p.shutdown()
+            if err:
+                errors.append(f"{p.label}: {err}")
+
+        threads = [threading.Thread(target=stop, args=(p,)) for p in procs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return errors
+
+
+def _untouched(items: list[tuple[Any, int]], status: str) -> list[AttemptRecord]:
+    return [AttemptRecord(piece.id, attempt, status) for piece, attempt in items]
+
+
+def _error_file(config: ProcessConfig, proc: EntryProcess) -> str:
+    import os
+
+    return os.path.join(config.logs_dir, "user", "error", proc.node, f"{proc.name}.txt")
+
+
+class PrsWorkerPlugin(WorkerPlugin):
+    """Registered once per step run; ``name`` makes it unique to (run dir, step)."""
+
+    def __init__(self, config: ProcessConfig) -> None:
+        self.config = config
+        self.name = plugin_name(config.run_id)
+        self.pool: ProcessPool | None = None
+        self.shutdown_errors: list[str] = []
+
+    def setup(self, worker: Any) -> None:
+        self.pool = ProcessPool(self.config, node_name(worker))
+        self.pool.start()
+
+    def teardown(self, worker: Any) -> None:
+        if self.pool is not None:
+            self.shutdown_errors = self.pool.close()
+
+
+def _pool(run_id: str) -> ProcessPool:
+    worker = get_worker()
+    plugin = worker.plugins.get(plugin_name(run_id))
+    if plugin is None or plugin.pool is None:  # a worker that joined after registration
+        raise RuntimeError(f"daskprs plugin {plugin_name(run_id)} is not set up on {worker.name}")
+    return plugin.pool  # type: ignore[no-any-return]
+
+
+def run_group(run_id: str, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
+    """The Dask task: run these (piece, attempt) pairs in one entry-script process, in order."""
+    return _pool(run_id).run_group(items)
+
+
+def abort_run(run_id: str, dask_worker: Any = None) -> None:
+    """Run on every worker with Client.run when the job fails fast."""
+    worker = dask_worker or get_worker()
+    plugin = worker.plugins.get(plugin_name(run_id))
+    if plugin is not None and plugin.pool is not None:
+        plugin.pool.abort()

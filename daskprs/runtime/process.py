@@ -1,0 +1,246 @@
+"""The parent side of one entry-script process: start it, run mini batches with hard deadlines,
+kill and report it when it hangs or dies.
+
+A hung run() is stopped for real: the whole process group gets SIGKILL, so its CPU is free at
+once; the pool then starts a replacement, which calls init() again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from daskprs.runtime.protocol import (
+    CANCELLED,
+    LOAD_TIMEOUT,
+    PROCESS_CRASHED,
+    RUN_DONE,
+    RUN_EXCEPTION,
+    RUN_TIMEOUT,
+    AttemptRecord,
+    ProcessConfig,
+)
+
+_POLL = 0.5  # seconds between liveness checks while waiting
+
+
+class ProcessDied(Exception):
+    """The entry-script process exited (or was killed) while we waited for it."""
+
+
+class _Deadline(Exception):
+    pass
+
+
+class EntryProcess:
+    def __init__(self, config: ProcessConfig, node: str, name: str) -> None:
+        self.config = config
+        self.node = node
+        self.name = name
+        self.label = f"{node}/{name}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
+        self.ready = False
+        self.init_error = ""
+        self.aborted = False
+        self.busy = False
+        self._lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        logs = self.config.logs_dir
+        out_dir = os.path.join(logs, "user", "stdout", self.node)
+        err_dir = os.path.join(logs, "user", "stderr", self.node)
+        os.makedirs(out_dir, exist_ok=True)
+        os.makedirs(err_dir, exist_ok=True)
+        r1, w1 = os.pipe()  # parent -> child
+        r2, w2 = os.pipe()  # child -> parent
+        env = dict(os.environ)
+        env.update(PYTHONFAULTHANDLER="1", PYTHONUNBUFFERED="1")
+        with (
+            open(os.path.join(out_dir, f"{self.name}.stdout.txt"), "ab") as out,
+            open(os.path.join(err_dir, f"{self.name}.stderr.txt"), "ab") as err,
+        ):
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "daskprs.runtime.child", str(r1), str(w2)],
+                pass_fds=(r1, w2),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                start_new_session=True,  # its own process group: a kill takes its children too
+            )
+        os.close(r1)
+        os.close(w2)
+        self._send = Connection(w1, readable=False)
+        self._recv = Connection(r2, writable=False)
+        self._send.send(("init", self.config, self.node, self.name))
+
+    def wait_ready(self) -> str:
+        """Block until init() finished. Returns '' when ready, else the init error line."""
+        if self.ready or self.init_error:
+            return self.init_error
+        try:
+            msg = self._receive(None)
+        except ProcessDied as exc:
+            self.init_error = f"init() did not complete: {exc}"
+            return self.init_error
+        if msg[0] == "ready":
+            self.ready = True
+            return ""
+        self.init_error = str(msg[1])
+        self.kill()
+        return self.init_error
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL always ends it
+            pass
+        for conn in (self._send, self._recv):
+            if conn is not None:
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+        self._send = self._recv = None
+
+    def shutdown(self, timeout: float = 60.0) -> str:
+        """Call the script's shutdown() and let the process exit; '' or the error line."""
+        if not (self.ready and self.alive and self._send is not None):
+            self.kill()
+            return ""
+        try:
+            self._send.send(("shutdown",))
+            msg = self._receive(time.monotonic() + timeout)
+            error = str(msg[1]) if msg[0] == "bye" else ""
+        except (ProcessDied, _Deadline, OSError) as exc:
+            error = f"shutdown() did not complete: {exc}"
+        try:
+            if self.proc is not None:
+                self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+        return error
+
+    # -- one mini batch -----------------------------------------------------------------------------
+    def run(self, piece: Any, attempt: int) -> AttemptRecord:
+        cfg = self.config
+        rec = AttemptRecord(piece.id, attempt, RUN_DONE, process=self.label, start_time=time.time())
+        t0 = time.monotonic()
+        self.busy = True
+        try:
+            assert self._send is not None
+            self._phase = "load"
+            self._send.send(("run", piece, attempt))
+            msg = self._receive(t0 + cfg.task_overhead_timeout)
+            if msg[0] != "loaded":  # pragma: no cover - protocol error
+                raise ProcessDied(f"unexpected message {msg[0]!r}")
+            t1 = time.monotonic()
+            msg = self._receive(t1 + cfg.run_timeout)
+            result: dict[str, Any] = msg[1]
+        except _Deadline as deadline:
+            self.kill()
+            loading = deadline.args[0] == "load"
+            rec.status = CANCELLED if self.aborted else (LOAD_TIMEOUT if loading else RUN_TIMEOUT)
+            limit = cfg.task_overhead_timeout if loading else cfg.run_timeout
+            what = "loading the mini batch" if loading else "run()"
+            rec.error = (
+                f"{what} did not finish in {limit:g} seconds; the process {self.label} was "
+                "stopped and replaced"
+            )
+            rec.elapsed_seconds = time.monotonic() - t0
+            return rec
+        except (ProcessDied, OSError, EOFError) as exc:
+            self.kill()
+            rec.status = CANCELLED if self.aborted else PROCESS_CRASHED
+            rec.error = f"the process {self.label} running the mini batch died: {exc}"
+            rec.elapsed_seconds = time.monotonic() - t0
+            return rec
+        finally:
+            self.busy = False
+        rec.elapsed_seconds = time.monotonic() - t0
+        rec.total = int(result.get("total", 0))
+        rec.run_seconds = float(result.get("run_seconds", 0.0))
+        if result.get("error"):
+            rec.status = RUN_EXCEPTION
+            rec.error = str(result["error"])
+            rec.error_file = str(result.get("error_file", ""))
+            rec.failed = rec.total
+            return rec
+        rec.returned = int(result.get("returned", 0))
+        rec.succeeded = min(rec.returned, rec.total)
+        rec.failed = rec.total - rec.succeeded
+        rec.part = str(result.get("part", ""))
+        rec.part_bytes = int(result.get("part_bytes", 0))
+        rec.header = str(result.get("header", ""))
+        return rec
+
+    # -- plumbing -------------------------------------------------------------------------------------
+    def _receive(self, deadline: float | None) -> tuple:
+        """The next message; _Deadline('load'|'run') past the deadline; ProcessDied on exit."""
+        while True:
+            if self._recv is None:
+                raise ProcessDied("the process is gone")
+            wait = _POLL
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _Deadline(self._phase)
+                wait = min(wait, left)
+            try:
+                if self._recv.poll(wait):
+                    msg = self._recv.recv()
+                    if msg[0] == "loaded":
+                        self._phase = "run"
+                    return msg
+            except (EOFError, OSError):
+                raise ProcessDied(self._exit_text()) from None
+            if not self.alive:
+                # drain what it sent before dying
+                try:
+                    if self._recv.poll(0):
+                        return self._recv.recv()
+                except (EOFError, OSError):
+                    pass
+                raise ProcessDied(self._exit_text())
+
+    _phase = "load"  # which deadline applies while a mini batch is out: "load" then "run"
+
+    def _exit_text(self) -> str:
+        if self.proc is None:
+            return "not started"
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "its pipe closed"
+        if self.aborted:
+            return "stopped by daskprs"
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            hint = " (killed: out of memory?)" if -code == signal.SIGKILL else ""
+            return f"killed by signal {name}{hint}"
+        return f"exited with code {code}"

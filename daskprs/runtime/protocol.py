@@ -1,0 +1,75 @@
+"""What crosses process boundaries: the entry-script process configuration and attempt records.
+
+Kept small and picklable: the driver ships a :class:`ProcessConfig` once per step (inside the
+worker plugin) and mini-batch pieces per task; workers send back :class:`AttemptRecord` lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Attempt statuses (product.md §1.3)
+RUN_DONE = "RUN_DONE"
+RUN_EXCEPTION = "RUN_EXCEPTION"
+RUN_TIMEOUT = "RUN_TIMEOUT"
+PROCESS_CRASHED = "PROCESS_CRASHED"
+LOAD_TIMEOUT = "LOAD_TIMEOUT"
+CANCELLED = "CANCELLED"
+# not an attempt of the mini batch: init() failed in the process that was to run it
+INIT_FAILED = "INIT_FAILED"
+
+FAILED_STATUSES = frozenset({RUN_EXCEPTION, RUN_TIMEOUT, PROCESS_CRASHED, LOAD_TIMEOUT})
+
+
+@dataclass(frozen=True)
+class ProcessConfig:
+    """Everything an entry-script process needs to start, run init() and report."""
+
+    run_id: str  # unique per (run dir, step): names the plugin and keys worker state
+    step_name: str
+    code_dir: str
+    entry_script: str  # path relative to code_dir ("score.py") or a dotted module name
+    argv: tuple[str, ...]  # sys.argv[1:] for the entry script (runtime args, then user args)
+    environment: dict[str, str]  # extra environment variables (user + AZUREML_*)
+    logs_dir: str  # <step>/logs
+    parts_dir: str  # <step>/state/parts: committed-attempt output parts
+    output_dir: str  # AZUREML_BI_OUTPUT_PATH
+    logging_level: str = "INFO"
+    append_row: bool = False  # write return values as rows (append_row_to) or only count them
+    dataframe_header: bool = False  # --append_row_dataframe_header
+    task_overhead_timeout: float = 30.0  # seconds to load a mini batch
+    run_timeout: float = 60.0  # seconds for one run() call
+    processes_per_worker: int = 1
+    init_timeout: float | None = None  # None: init() is not killed (Azure's current rule)
+
+
+@dataclass
+class AttemptRecord:
+    """One attempt at one mini batch, as processed_mini-batches.csv and the ledger record it."""
+
+    mini_batch_id: int
+    attempt: int
+    status: str
+    process: str = ""  # "<node>/<processNNN>"
+    start_time: float = 0.0  # unix time the attempt was dispatched to the process
+    total: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    elapsed_seconds: float = 0.0
+    run_seconds: float = 0.0
+    error: str = ""  # one line; the full traceback is in user/error/<node>/<process>.txt
+    error_file: str = ""
+    part: str = ""  # committed output part (relative to parts_dir), "" when none
+    part_bytes: int = 0
+    header: str = ""  # DataFrame header line, for --append_row_dataframe_header
+    returned: int = 0  # len(run() return value)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+def part_name(mini_batch_id: int, attempt: int) -> str:
+    return f"{mini_batch_id:09d}.a{attempt}.part"
