@@ -1,0 +1,184 @@
+"""Column types: inference on a sample (``infer_column_types``) and conversions.
+
+Kinds are mltable's: ``int``, ``float``, ``boolean``, ``datetime``, ``string``. Inference looks
+at the non-null values of the first ``sample_size`` records, as mltable does, and picks the
+narrowest kind all of them parse as: boolean (``true``/``false`` in any case, or only ``0``/``1``),
+int, float, datetime (ISO 8601 dates and date-times), else string. A value that later fails to
+convert becomes null, as in mltable. Ints with nulls come out as float64 (pandas' own rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from daskprs.data.mltable_spec import ColumnType
+
+KINDS = ("boolean", "int", "float", "datetime", "string")
+TRUE_VALUES = ("true", "True", "TRUE", "1")
+FALSE_VALUES = ("false", "False", "FALSE", "0")
+_INT = re.compile(r"^\s*[+-]?\d+\s*$")
+_FLOAT = re.compile(
+    r"^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan|NaN|Infinity)\s*$"
+)
+_DATE = re.compile(
+    r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?\s*$"
+)
+
+
+def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
+    """The narrowest kind every non-null string in ``values`` parses as.
+
+    ``empty_is_value`` (``empty_as_string: true``): an empty string is a value, and only a
+    string column holds it.
+    """
+    vals = [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
+    if empty_is_value and "" in vals:
+        return "string"
+    vals = [v for v in vals if v != ""]
+    if not vals:
+        return "string"
+    if all(v.strip().lower() in ("true", "false") for v in vals) or all(
+        v.strip() in ("0", "1") for v in vals
+    ):
+        return "boolean"
+    if all(_INT.match(v) for v in vals):
+        return "int"
+    if all(_FLOAT.match(v) for v in vals):
+        return "float"
+    if all(_DATE.match(v) for v in vals):
+        return "datetime"
+    return "string"
+
+
+def arrow_type(kind: str) -> pa.DataType:
+    return {
+        "boolean": pa.bool_(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "datetime": pa.timestamp("ns"),
+        "string": pa.string(),
+    }[kind]
+
+
+def _strings(series: pd.Series) -> pd.Series:
+    return series.astype(object).where(series.notna(), None)
+
+
+def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
+    """Convert ``series`` to ``ctype``; values that do not convert become null."""
+    ct = ColumnType(ctype) if isinstance(ctype, str) else ctype
+    kind = ct.name
+    if kind in ("string", "stream_info"):
+        if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
+            series.dtype
+        ):
+            return series
+        obj = series.astype(object).where(series.notna(), None)
+        out = obj.map(lambda v: v if v is None or isinstance(v, str) else _to_str(v))
+        return out.astype(STRING_DTYPE)
+    if kind in ("int", "float"):
+        if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+            num = series.astype("float64")
+        else:
+            num = pd.to_numeric(
+                _strings(series).map(lambda v: v.strip() if isinstance(v, str) else v),
+                errors="coerce",
+            )
+        if kind == "int":
+            num = num.where(np.isclose(num, np.round(num)) | num.isna())
+            num = np.trunc(num)
+            if num.notna().all():
+                return num.astype("int64")
+            return num.astype("float64")
+        return num.astype("float64")
+    if kind == "boolean":
+        return _to_bool(series, ct)
+    if kind == "datetime":
+        return _to_datetime(series, ct)
+    raise ValueError(f"unknown column type {kind!r}")
+
+
+def _to_str(v: Any) -> str:
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, float) and v.is_integer():
+        return str(v)
+    return str(v)
+
+
+# pandas' own dtype for text: ``str`` (StringDtype, NaN for missing) in pandas 3, object in 2
+STRING_DTYPE: Any = pd.Series(["a"]).dtype
+
+
+def _infer_string() -> bool:
+    return np.dtype(object) != STRING_DTYPE
+
+
+def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series
+    true_values = set(ct.true_values) if ct.true_values else None
+    false_values = set(ct.false_values) if ct.false_values else None
+
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            return bool(v != 0)
+        s = str(v)
+        if true_values is not None and false_values is not None:
+            if s in true_values:
+                return True
+            if s in false_values:
+                return False
+        else:
+            low = s.strip().lower()
+            if low in ("true", "1"):
+                return True
+            if low in ("false", "0"):
+                return False
+        if ct.mismatch_as == "true":
+            return True
+        if ct.mismatch_as == "false":
+            return False
+        return None
+
+    out = series.astype(object).map(one)
+    if out.notna().all():
+        return out.astype(bool)
+    return out
+
+
+def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return series
+    s = _strings(series).map(lambda v: v.strip() if isinstance(v, str) else v)
+    if not ct.formats:
+        out = pd.to_datetime(s, errors="coerce", format="ISO8601")
+    else:
+        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        for fmt in ct.formats:
+            missing = out.isna()
+            if not missing.any():
+                break
+            parsed = pd.to_datetime(s[missing], errors="coerce", format=fmt)
+            out[missing] = parsed
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+    return out.astype("datetime64[ns]")
+
+
+def apply_kinds(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Convert the string columns of ``df`` to the inferred kinds."""
+    for col, kind in kinds.items():
+        if col in df.columns and kind != "string":
+            df[col] = convert(df[col], kind)
+    return df

@@ -1,0 +1,74 @@
+"""``read_delta_lake`` through the ``deltalake`` package (an optional extra).
+
+The Delta log names the parquet files of the requested version; they are planned like any
+parquet input (row groups merged up to the size).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from daskprs.data.mltable_spec import MLTable
+from daskprs.errors import MLTableError
+
+
+def _deltalake() -> Any:
+    try:
+        import deltalake
+    except ImportError:
+        raise ImportError(
+            "read_delta_lake needs the 'deltalake' package: pip install deltalake "
+            "(or pip install 'daskprs[delta]')"
+        ) from None
+    return deltalake
+
+
+def delta_files(table: MLTable) -> list[str]:
+    """The parquet files of the Delta table version the MLTable asks for."""
+    reader = table.reader
+    assert reader is not None
+    try:
+        deltalake = _deltalake()
+    except ImportError as exc:
+        raise MLTableError(str(exc), file=table.source_file, key=reader.key) from None
+    if len(table.paths) != 1 or table.paths[0].kind != "folder":
+        raise MLTableError(
+            "read_delta_lake needs exactly one 'folder' path: the Delta table's folder",
+            file=table.source_file,
+            key="paths",
+        )
+    uri = table.paths[0].value
+    try:
+        dt = deltalake.DeltaTable(uri, storage_options=table.storage_options or None)
+        if reader.version_as_of is not None:
+            dt.load_as_version(reader.version_as_of)
+        elif reader.timestamp_as_of is not None:
+            dt.load_as_version(reader.timestamp_as_of)
+        uris = list(dt.file_uris())
+    except Exception as exc:  # deltalake raises its own hierarchy (TableNotFoundError, ...)
+        raise MLTableError(
+            f"cannot read the Delta table at {uri!r}: {exc}", file=table.source_file, key=reader.key
+        ) from None
+    return [u[len("file://") :] if u.startswith("file://") else u for u in uris]
+
+
+def plan_delta(
+    table: MLTable, size: int, partition_keys: list[str] | None, work_dir: str | None
+) -> list[Any]:
+    from daskprs.data.mltable_spec import PathSpec, Reader
+    from daskprs.data.planning import plan_table
+
+    reader = table.reader
+    assert reader is not None
+    files = delta_files(table)
+    if not files:
+        raise MLTableError(
+            "the Delta table has no data files", file=table.source_file, key=reader.key
+        )
+    as_parquet = replace(
+        table,
+        paths=tuple(PathSpec("file", f, f, "paths[0].folder") for f in files),
+        reader=Reader("read_parquet", reader.key, include_path_column=reader.include_path_column),
+    )
+    return plan_table(as_parquet, size, partition_keys, work_dir)

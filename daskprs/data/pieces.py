@@ -1,0 +1,131 @@
+"""A mini batch as planned (:class:`MiniBatchPiece`) and its loading inside a worker."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from daskprs.data import column_types, paths
+from daskprs.data.mltable_spec import MLTable
+from daskprs.data.readers import Part, TableSchema, read_part
+from daskprs.data.transforms import add_partition_columns, apply_transforms
+
+
+@dataclass(frozen=True)
+class MiniBatchPiece:
+    """One mini batch: small, frozen and picklable (it is shipped to worker processes).
+
+    ``kind == "files"``: ``files`` are the full paths handed to ``run()``.
+    ``kind == "rows"``: ``parts`` are slices of files read with ``table``'s reader and
+    transformations; ``offsets`` feed the global steps (take / skip / take_random_sample);
+    ``materialized`` parts are parquet files already holding final rows (key groups).
+    """
+
+    id: int
+    kind: Literal["rows", "files"]
+    files: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
+    table: MLTable | None = field(default=None, repr=False)
+    schema: TableSchema | None = field(default=None, repr=False)
+    offsets: tuple[int, ...] = ()
+    materialized: bool = False
+    partition_key_value: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    storage_options: dict[str, Any] | None = field(
+        default=None, hash=False, compare=False, repr=False
+    )
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-able description for logs."""
+        d: dict[str, Any] = {"id": self.id, "kind": self.kind}
+        if self.kind == "files":
+            d["files"] = list(self.files)
+        else:
+            d["parts"] = [p.describe() for p in self.parts]
+            if self.table is not None:
+                d["mltable"] = self.table.source_file
+        if self.partition_key_value is not None:
+            d["partition_key_value"] = {
+                k: _jsonable(v) for k, v in self.partition_key_value.items()
+            }
+        return d
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return str(v)
+
+
+def _local_copy(path: str, storage_options: dict[str, Any] | None) -> str:
+    """A local path for ``path``: itself when local, else a cached download."""
+    fs, p = paths.get_fs(path, storage_options)
+    if paths.is_local(fs):
+        return p
+    digest = hashlib.sha1(path.encode()).hexdigest()[:16]
+    target_dir = os.path.join(tempfile.gettempdir(), "daskprs-input-cache", digest)
+    target = os.path.join(target_dir, os.path.basename(p.rstrip("/")) or "file")
+    if not os.path.exists(target):
+        os.makedirs(target_dir, exist_ok=True)
+        tmp = f"{target}.{os.getpid()}.part"
+        fs.get(p, tmp)
+        os.replace(tmp, target)
+    return target
+
+
+def meta_frame(table: MLTable, schema: TableSchema) -> pd.DataFrame:
+    """The empty DataFrame with the table's final columns and dtypes."""
+    reader = table.reader
+    assert reader is not None
+    if reader.name == "read_parquet" and schema.arrow_schema is not None:
+        df = schema.arrow_schema.empty_table().to_pandas()
+    else:
+        df = pd.DataFrame({c: pd.Series([], dtype=object) for c in schema.columns})
+        df = column_types.apply_kinds(df, schema.kind_map)
+        for c in df.columns:
+            if c not in schema.kind_map or schema.kind_map[c] == "string":
+                df[c] = df[c].astype(_str_dtype())
+    if reader.include_path_column:
+        df.insert(0, reader.path_column, pd.Series([], dtype=_str_dtype()))
+    if table.partition_format is not None:
+        from daskprs.data.partition_format import parse_partition_format
+
+        fmt = parse_partition_format(table.partition_format)
+        for c in fmt.string_columns:
+            df[c] = pd.Series([], dtype=_str_dtype())
+        if fmt.date_column:
+            df[fmt.date_column] = pd.Series([], dtype="datetime64[ns]")
+    return apply_transforms(table, df)
+
+
+def _str_dtype() -> Any:
+    return column_types.STRING_DTYPE
+
+
+def load_rows(piece: MiniBatchPiece, stop: int | None = None) -> pd.DataFrame:
+    table, schema = piece.table, piece.schema
+    assert table is not None and schema is not None
+    if piece.materialized:
+        frames = [pq.read_table(p.path).to_pandas() for p in piece.parts]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frames = []
+    for part in piece.parts:
+        df = read_part(part, table, schema)
+        frames.append(add_partition_columns(table, df, part.path))
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    df = apply_transforms(table, df, piece.offsets, stop)
+    if len(df) == 0 and stop is None:
+        return meta_frame(table, schema)
+    return df
+
+
+def load_piece(piece: MiniBatchPiece) -> pd.DataFrame | list[str]:
+    """The mini batch's data, inside the worker: a DataFrame, or a list of local file paths."""
+    if piece.kind == "files":
+        return [_local_copy(p, piece.storage_options) for p in piece.files]
+    return load_rows(piece)

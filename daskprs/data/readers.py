@@ -1,0 +1,294 @@
+"""Readers: one slice of one file (a byte window, a whole file, parquet row groups) to pandas.
+
+Parsing uses pyarrow (``pyarrow.csv``, ``pyarrow.json``, ``pyarrow.parquet``); byte windows are
+cut with :func:`fsspec.utils.read_block` and ``delimiter=b"\\n"``, whose convention is exactly
+product.md §3's: the block for ``(offset, length)`` holds the records whose first byte lies in
+``(offset, offset + length]`` (and the record at byte 0 when ``offset`` is 0).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from fsspec.utils import read_block
+
+from daskprs.data import column_types, paths
+from daskprs.data.mltable_spec import MLTable, Reader
+from daskprs.errors import MLTableError
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One slice of one file. ``length`` None: the whole file (or all its row groups)."""
+
+    path: str
+    file_index: int = 0
+    offset: int = 0
+    length: int | None = None
+    row_groups: tuple[int, ...] | None = None  # parquet: the row groups to read
+    row_start: int = 0  # parquet: rows [row_start, row_stop) of those row groups
+    row_stop: int | None = None
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"file": self.path}
+        if self.row_groups is not None:
+            d["row_groups"] = list(self.row_groups)
+            if self.row_start or self.row_stop is not None:
+                d["rows"] = [self.row_start, self.row_stop]
+        elif self.length is not None:
+            d["bytes"] = [self.offset, self.offset + self.length]
+        return d
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """What planning learned once for the whole table: column names and inferred kinds."""
+
+    columns: tuple[str, ...]  # reader columns in output order (path column excluded)
+    kinds: tuple[tuple[str, str], ...] = ()  # inferred (column, kind); empty: no inference
+    arrow_schema: pa.Schema | None = None  # parquet: the first file's schema
+
+    @property
+    def kind_map(self) -> dict[str, str]:
+        return dict(self.kinds)
+
+
+def open_binary(path: str, storage_options: dict[str, Any] | None) -> Any:
+    fs, p = paths.get_fs(path, storage_options)
+    return fs.open(p, "rb")
+
+
+def split_line(line: bytes | str, reader: Reader) -> list[str]:
+    text = line.decode("utf-8") if isinstance(line, bytes) else line
+    text = text.lstrip("\ufeff").rstrip("\r\n")
+    if len(reader.delimiter) == 1:
+        return next(csv.reader([text], delimiter=reader.delimiter), [])
+    return text.split(reader.delimiter)
+
+
+def first_line(path: str, table: MLTable) -> bytes:
+    """The first record of a file (its header line), read without reading the file."""
+    reader = table.reader
+    assert reader is not None
+    with open_binary(path, table.storage_options) as f:
+        if reader.codec in ("utf-8", "utf-8-sig"):
+            return bytes(read_block(f, 0, 1, b"\n"))
+        data = f.read()
+    text = data.decode(reader.codec)
+    return text.split("\n", 1)[0].encode("utf-8")  # always utf-8 out
+
+
+def header_columns(path: str, table: MLTable) -> list[str]:
+    assert table.reader is not None
+    return split_line(first_line(path, table), table.reader)
+
+
+def _has_header_line(reader: Reader, file_index: int) -> bool:
+    if reader.header in ("all_files_same_headers", "all_files_different_headers"):
+        return True
+    return reader.header == "from_first_file" and file_index == 0
+
+
+def _read_bytes(part: Part, table: MLTable) -> tuple[bytes, bool]:
+    """The bytes of ``part`` and whether they start at byte 0 of the file."""
+    with open_binary(part.path, table.storage_options) as f:
+        if part.length is None:
+            return f.read(), True
+        return bytes(read_block(f, part.offset, part.length, b"\n")), part.offset == 0
+
+
+def read_delimited_part(
+    part: Part, table: MLTable, schema: TableSchema, typed: bool = True
+) -> pd.DataFrame:
+    reader = table.reader
+    assert reader is not None
+    data, at_start = _read_bytes(part, table)
+    if reader.codec not in ("utf-8", "utf-8-sig"):
+        # never cut (product.md §3): the whole file, transcoded once
+        data = data.decode(reader.codec).encode("utf-8")
+    if at_start and data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    file_cols: list[str] | None = list(schema.columns)
+    if reader.header == "all_files_different_headers":
+        file_cols = None if at_start else header_columns(part.path, table)
+    if at_start and _has_header_line(reader, part.file_index):
+        nl = data.find(b"\n")
+        head, data = (data, b"") if nl < 0 else (data[: nl + 1], data[nl + 1 :])
+        if file_cols is None:
+            file_cols = split_line(head.decode("utf-8"), reader)
+    assert file_cols is not None
+    return _finish(_parse_csv(data, file_cols, reader, schema, typed), part, table, schema)
+
+
+def _parse_csv(
+    data: bytes, cols: list[str], reader: Reader, schema: TableSchema, typed: bool
+) -> pd.DataFrame:
+    cols = _dedupe(cols)
+    codec = "utf-8"
+    if not data.strip(b"\r\n"):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    kinds = schema.kind_map if typed else {}
+    if len(reader.delimiter) == 1:
+        try:
+            return _arrow_csv(data, cols, reader, codec, kinds)
+        except pa.ArrowInvalid:
+            if kinds:
+                try:
+                    df = _arrow_csv(data, cols, reader, codec, {})
+                    return column_types.apply_kinds(df, kinds)
+                except pa.ArrowInvalid:
+                    pass
+    df = _python_csv(data, cols, reader, codec)
+    return column_types.apply_kinds(df, kinds)
+
+
+def _dedupe(cols: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for c in cols:
+        if c in seen:
+            seen[c] += 1
+            name = f"{c}_{seen[c]}"
+        else:
+            seen[c] = 0
+            name = c
+        out.append(name)
+    return out
+
+
+def _arrow_csv(
+    data: bytes, cols: list[str], reader: Reader, codec: str, kinds: dict[str, str]
+) -> pd.DataFrame:
+    types = {c: column_types.arrow_type(kinds.get(c, "string")) for c in cols}
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=cols, encoding=codec, block_size=1 << 26),
+        parse_options=pacsv.ParseOptions(
+            delimiter=reader.delimiter, newlines_in_values=reader.support_multi_line
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=not reader.empty_as_string,
+            quoted_strings_can_be_null=not reader.empty_as_string,
+            true_values=list(column_types.TRUE_VALUES),
+            false_values=list(column_types.FALSE_VALUES),
+            timestamp_parsers=[pacsv.ISO8601],
+        ),
+    )
+    return table.to_pandas()
+
+
+def _python_csv(data: bytes, cols: list[str], reader: Reader, codec: str) -> pd.DataFrame:
+    """Slow path: uneven rows (padded with nulls, extra fields dropped) and 2-char delimiters."""
+    text = data.decode(codec).lstrip("\ufeff")
+    lines: Any
+    if reader.support_multi_line:
+        lines = io.StringIO(text, newline="")
+    else:
+        lines = [ln.rstrip("\r") for ln in text.split("\n")]
+        if lines and lines[-1] == "":
+            lines.pop()
+    if len(reader.delimiter) == 1:
+        rows = list(csv.reader(lines, delimiter=reader.delimiter))
+    else:
+        rows = [ln.split(reader.delimiter) for ln in lines]
+    n = len(cols)
+    null = "" if reader.empty_as_string else None
+    records = [[(v if v != "" else null) for v in (r + [None] * (n - len(r)))[:n]] for r in rows]
+    df = (
+        pd.DataFrame(records, columns=cols, dtype=object)
+        if records
+        else pd.DataFrame({c: [] for c in cols})
+    )
+    return df.astype(column_types.STRING_DTYPE)
+
+
+def _finish(df: pd.DataFrame, part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
+    reader = table.reader
+    assert reader is not None
+    if reader.header == "all_files_different_headers" or len(df.columns) != len(schema.columns):
+        df = df.reindex(columns=list(schema.columns))
+    if reader.include_path_column:
+        df.insert(0, reader.path_column, pd.Series([part.path] * len(df), dtype=_str_dtype()))
+    return df
+
+
+def _str_dtype() -> Any:
+    return column_types.STRING_DTYPE
+
+
+def read_parquet_part(part: Part, table: MLTable) -> pd.DataFrame:
+    reader = table.reader
+    assert reader is not None
+    with open_binary(part.path, table.storage_options) as f:
+        pf = pq.ParquetFile(f)
+        tbl = pf.read() if part.row_groups is None else pf.read_row_groups(list(part.row_groups))
+    if part.row_start or part.row_stop is not None:
+        stop = tbl.num_rows if part.row_stop is None else part.row_stop
+        tbl = tbl.slice(part.row_start, max(0, stop - part.row_start))
+    df = tbl.to_pandas()
+    if reader.include_path_column:
+        df.insert(0, reader.path_column, pd.Series([part.path] * len(df), dtype=_str_dtype()))
+    return df
+
+
+def read_json_lines_part(part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
+    reader = table.reader
+    assert reader is not None
+    data, at_start = _read_bytes(part, table)
+    text = data.decode(reader.codec, errors="strict")
+    if at_start:
+        text = text.lstrip("\ufeff")
+    records: list[dict[str, Any]] = []
+    for lineno, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            if reader.invalid_lines == "drop":
+                continue
+            raise MLTableError(
+                f"invalid JSON line {lineno + 1} of this slice of {part.path} ({exc}); fix the "
+                "line or set invalid_lines: drop",
+                file=table.source_file,
+                key=f"{reader.key}.invalid_lines",
+            ) from None
+        records.append(obj)
+    cols = list(schema.columns)
+    if records:
+        df = pd.DataFrame.from_records(records)
+        df = df.reindex(columns=cols) if cols else df
+    else:
+        df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    if reader.include_path_column:
+        df.insert(0, reader.path_column, pd.Series([part.path] * len(df), dtype=_str_dtype()))
+    return df
+
+
+def read_part(part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
+    """Read one slice with the table's reader (before transformations)."""
+    reader = table.reader
+    assert reader is not None
+    if reader.name == "read_delimited":
+        return read_delimited_part(part, table, schema)
+    if reader.name == "read_parquet":
+        return read_parquet_part(part, table)
+    if reader.name == "read_json_lines":
+        return read_json_lines_part(part, table, schema)
+    raise MLTableError(
+        f"reader {reader.name} cannot read a file slice", file=table.source_file, key=reader.key
+    )

@@ -1,0 +1,135 @@
+"""Transformations after the reader, in the order written in the MLTable file.
+
+Row-wise steps (``drop_columns``, ``keep_columns``, ``convert_column_types``, ``filter``) need
+only the mini batch's own rows. ``take``, ``skip`` and ``take_random_sample`` are about the
+*whole* table's row numbers, so each mini batch carries, per such step, the number of rows that
+reach that step in the mini batches before it (``offsets``, counted once by planning). With
+them the result of every mini batch equals its share of the whole table's result, however the
+table was cut. ``take_random_sample`` keeps row *r* when a hash of (seed, r) falls below the
+probability: reproducible for a seed, and independent of the cut.
+``extract_columns_from_partition_format`` works on file paths, so it runs per file right after
+the reader (see :func:`add_partition_columns`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from daskprs.data import column_types
+from daskprs.data.filter_expr import apply_filter
+from daskprs.data.mltable_spec import MLTable, Transform
+from daskprs.data.partition_format import parse_partition_format
+from daskprs.errors import MLTableError
+
+GLOBAL_TRANSFORMS = ("take", "skip", "take_random_sample")
+DEFAULT_SAMPLE_SEED = 0
+
+
+def global_steps(transforms: tuple[Transform, ...]) -> list[int]:
+    """Indices of the steps that need global row numbers."""
+    return [i for i, t in enumerate(transforms) if t.name in GLOBAL_TRANSFORMS]
+
+
+def sample_mask(seed: int | None, probability: float, start: int, n: int) -> np.ndarray:
+    """Keep-mask for global rows ``start .. start+n-1`` (splitmix64 of seed and row number)."""
+    with np.errstate(over="ignore"):
+        s = np.uint64((DEFAULT_SAMPLE_SEED if seed is None else seed) & 0xFFFFFFFFFFFFFFFF)
+        x = np.arange(start, start + n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + s
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    u = (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return u < probability
+
+
+def _columns(
+    table: MLTable, t: Transform, df: pd.DataFrame, selected: list[str], named: tuple[str, ...]
+) -> None:
+    missing = [c for c in named if c not in df.columns]
+    if missing:
+        raise MLTableError(
+            f"column(s) {missing} not found; the table has columns {list(df.columns)}",
+            file=table.source_file,
+            key=t.key,
+        )
+
+
+def apply_step(table: MLTable, t: Transform, df: pd.DataFrame, offset: int = 0) -> pd.DataFrame:
+    """Apply one transformation. ``offset``: global row number of ``df``'s first row."""
+    if t.name == "take":
+        return df.iloc[: max(0, t.count - offset)]
+    if t.name == "skip":
+        return df.iloc[max(0, t.count - offset) :]
+    if t.name == "take_random_sample":
+        return df[sample_mask(t.seed, t.probability, offset, len(df))]
+    if t.name in ("drop_columns", "keep_columns"):
+        assert t.columns is not None
+        selected = t.columns.select(list(df.columns))
+        _columns(table, t, df, selected, t.columns.names)
+        if t.name == "drop_columns":
+            return df.drop(columns=selected)
+        return df[selected]
+    if t.name == "convert_column_types":
+        df = df.copy()
+        for selector, ctype in t.conversions:
+            _columns(table, t, df, [], selector.names)
+            for c in selector.select(list(df.columns)):
+                df[c] = column_types.convert(df[c], ctype)
+        return df
+    if t.name == "filter":
+        try:
+            return apply_filter(df, t.expression)
+        except KeyError as exc:
+            raise MLTableError(str(exc.args[0]), file=table.source_file, key=t.key) from None
+    return df  # extract_columns_from_partition_format: per file, see add_partition_columns
+
+
+def apply_transforms(
+    table: MLTable, df: pd.DataFrame, offsets: tuple[int, ...] = (), stop: int | None = None
+) -> pd.DataFrame:
+    """Apply the table's steps ``[0, stop)``; ``offsets[k]`` feeds the k-th global step."""
+    k = 0
+    steps = table.transforms if stop is None else table.transforms[:stop]
+    for t in steps:
+        offset = 0
+        if t.name in GLOBAL_TRANSFORMS:
+            offset = offsets[k] if k < len(offsets) else 0
+            k += 1
+        df = apply_step(table, t, df, offset)
+    return df.reset_index(drop=True)
+
+
+def partition_values(table: MLTable, path: str) -> dict[str, Any]:
+    fmt_text = table.partition_format
+    assert fmt_text is not None
+    values = parse_partition_format(fmt_text).extract(path)
+    if values is None:
+        key = next(
+            t.key for t in table.transforms if t.name == "extract_columns_from_partition_format"
+        )
+        raise MLTableError(
+            f"path {path!r} does not match the partition format {fmt_text!r}; the format must "
+            "match the end of every file path",
+            file=table.source_file,
+            key=f"{key}.partition_format",
+        )
+    return values
+
+
+def add_partition_columns(table: MLTable, df: pd.DataFrame, path: str) -> pd.DataFrame:
+    """Append the columns of ``extract_columns_from_partition_format`` for rows of ``path``."""
+    if table.partition_format is None:
+        return df
+    for col, value in partition_values(table, path).items():
+        if isinstance(value, str):
+            df[col] = pd.Series([value] * len(df), index=df.index, dtype=column_types_str())
+        else:
+            df[col] = pd.Series([value] * len(df), index=df.index, dtype="datetime64[ns]")
+    return df
+
+
+def column_types_str() -> Any:
+    return column_types.STRING_DTYPE
