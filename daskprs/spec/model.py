@@ -35,8 +35,12 @@ class InputSpec:
 class OutputSpec:
     name: str
     type: OutputType
-    path: str | None = None  # absolute local path or fsspec URL; None -> <run>/<step>/outputs/<name>
+    path: str | None = (
+        None  # absolute local path or fsspec URL; None -> <run>/<step>/outputs/<name>
+    )
     mode: str | None = None
+    # a step output bound to a pipeline output (``${{parent.outputs.<name>}}``): that name
+    parent_output: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class PrsArguments:
     copy_logs_to_parent: bool = False
     resource_monitor_interval: int = 600  # seconds; 0 turns sys/perf off
     append_row_dataframe_header: bool = False
+    metrics_name_prefix: str | None = None  # recorded only (metrics go to Azure)
+    push_metrics_to_parent: bool = False  # recorded only
 
     def effective_progress_update_timeout(self, run_timeout: int) -> int:
         if self.progress_update_timeout is not None and self.progress_update_timeout > 0:

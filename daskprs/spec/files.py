@@ -1,0 +1,95 @@
+"""Paths named by a spec: made absolute, checked to exist, and the entry script checked for
+a top-level ``run`` (by reading its syntax tree: the script is never imported here)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+
+from daskprs.spec.keys import Where
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+def is_url(path: str) -> bool:
+    return bool(_URL.match(path)) and not path.startswith("file://")
+
+
+def is_azureml(path: str) -> bool:
+    return path.startswith("azureml:")
+
+
+def resolve_path(path: str, base_dir: str, where: Where, must_exist: bool = True) -> str:
+    """An absolute local path (relative paths are relative to ``base_dir``) or the URL as is.
+
+    ``azureml:`` data references cannot be resolved without a workspace and are refused.
+    """
+    if not isinstance(path, str) or not path.strip():
+        where.fail(f"must be a path or URL string, got {path!r}")
+    path = path.strip()
+    if is_azureml(path):
+        where.fail(
+            f"{path!r} is an Azure ML asset reference, which needs a workspace; daskprs runs "
+            "without one. Point it at a local path (relative to the YAML file) or an fsspec URL "
+            "(s3://, abfs://, az://, gs://, https://) holding the same data instead"
+        )
+    if is_url(path):
+        return path
+    if path.startswith("file://"):
+        path = path[len("file://") :]
+    full = os.path.normpath(os.path.join(base_dir, os.path.expanduser(path)))
+    if must_exist and not os.path.exists(full):
+        where.fail(f"{path!r} does not exist (looked for {full})")
+    return full
+
+
+def check_entry_script(code_dir: str, entry_script: str, where: Where) -> None:
+    """The entry script exists under ``code_dir``, parses, and defines a top-level ``run``."""
+    if os.path.isabs(entry_script):
+        where.fail(f"must be a path relative to task.code ({code_dir}), got {entry_script!r}")
+    full = os.path.join(code_dir, entry_script)
+    if not os.path.isfile(full):
+        where.fail(f"entry script {entry_script!r} not found in the code folder {code_dir}")
+    try:
+        with open(full, "rb") as fh:
+            tree = ast.parse(fh.read(), filename=full)
+    except SyntaxError as exc:
+        where.fail(f"entry script {full} is not valid Python: line {exc.lineno}: {exc.msg}")
+    if not _defines(tree, "run"):
+        where.fail(
+            f"entry script {full} defines no top-level run(); a parallel job's entry script "
+            "needs def run(mini_batch) (and optionally init() and shutdown())"
+        )
+
+
+def _defines(tree: ast.Module, name: str) -> bool:
+    for node in tree.body:
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name == name
+        ):
+            return True
+        if isinstance(node, ast.Assign) and any(_names(t, name) for t in node.targets):
+            return True
+        if isinstance(node, (ast.AnnAssign, ast.AugAssign)) and _names(node.target, name):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if (alias.asname or alias.name.split(".")[0]) == name or alias.name == "*":
+                    return True
+        if isinstance(node, (ast.If, ast.Try)):
+            inner = ast.Module(body=[*node.body, *getattr(node, "orelse", [])], type_ignores=[])
+            for handler in getattr(node, "handlers", []):
+                inner.body.extend(handler.body)
+            if _defines(inner, name):
+                return True
+    return False
+
+
+def _names(target: ast.expr, name: str) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_names(t, name) for t in target.elts)
+    return False
