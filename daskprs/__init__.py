@@ -3,9 +3,16 @@
 >>> import daskprs
 >>> job = daskprs.load_job("pipeline.yml")        # doctest: +SKIP
 >>> result = daskprs.run(job)                      # doctest: +SKIP
+
+The public names are imported lazily: entry-script processes import ``daskprs.runtime`` and
+``daskprs.data`` only, and must not pay for importing ``distributed``.
 """
 
-from daskprs.api import load_job, read_mltable, run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from daskprs.errors import (
     DaskPrsError,
     EntryScriptError,
@@ -14,6 +21,11 @@ from daskprs.errors import (
     PipelineSpecError,
     SpecError,
 )
+
+if TYPE_CHECKING:
+    from daskprs.api import load_job, read_mltable, run
+
+_LAZY = {"load_job": "daskprs.api", "read_mltable": "daskprs.api", "run": "daskprs.api"}
 
 __all__ = [
     "DaskPrsError",
@@ -27,3 +39,9 @@ __all__ = [
     "run",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'daskprs' has no attribute {name!r}")

@@ -65,4 +65,6 @@ def read_mltable(
     from daskprs.data import read_mltable as _read
 
     keys = list(partition_keys) if partition_keys else None
-    return _read(path, mini_batch_size=mini_batch_size, partition_keys=keys, storage_options=storage_options)
+    return _read(
+        path, mini_batch_size=mini_batch_size, partition_keys=keys, storage_options=storage_options
+    )

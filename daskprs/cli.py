@@ -35,8 +35,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override any key, e.g. jobs.batch_prediction.mini_batch_size=1mb (repeatable)",
     )
-    create.add_argument("--run-dir", help="where the run writes (default ./daskprs-runs/<name>-<UTC time>)")
-    create.add_argument("--scheduler", help="address of an existing Dask scheduler (tcp://host:8786)")
+    create.add_argument(
+        "--run-dir", help="where the run writes (default ./daskprs-runs/<name>-<UTC time>)"
+    )
+    create.add_argument(
+        "--scheduler", help="address of an existing Dask scheduler (tcp://host:8786)"
+    )
     create.add_argument("--name", help="job name (default: the YAML's name or the file stem)")
     create.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     create.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -46,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = cmds.add_parser("validate", help="check a YAML (schema, bindings, files); no run")
     validate.add_argument("--file", "-f", required=True)
-    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    validate.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE"
+    )
     return parser
 
 

@@ -37,7 +37,7 @@ class SpecError(DaskPrsError, ValueError):
         parts = [p for p in (self.file, self.key) if p]
         return ": ".join([*parts, self.message])
 
-    def __reduce__(self):  # type: ignore[override]
+    def __reduce__(self):  # type: ignore[override,unused-ignore]
         return (type(self), (self.message, self.file, self.key))
 
 

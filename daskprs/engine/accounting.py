@@ -82,7 +82,10 @@ class Accounts:
     def crossed(self) -> str | None:
         """The failure cause when a threshold is crossed, else None."""
         t = self.thresholds
-        if t.mini_batch_error_threshold > -1 and self.failed_mini_batches > t.mini_batch_error_threshold:
+        if (
+            t.mini_batch_error_threshold > -1
+            and self.failed_mini_batches > t.mini_batch_error_threshold
+        ):
             return (
                 f"The number of failed mini batches is {self.failed_mini_batches}, which exceeds "
                 f"mini_batch_error_threshold {t.mini_batch_error_threshold}."

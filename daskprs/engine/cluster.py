@@ -54,7 +54,10 @@ def embedded_size(job: PipelineJob) -> tuple[int, int, list[str]]:
 
 @contextlib.contextmanager
 def open_client(
-    job: PipelineJob, client: Client | None = None, scheduler: str | None = None, security: Any = None
+    job: PipelineJob,
+    client: Client | None = None,
+    scheduler: str | None = None,
+    security: Any = None,
 ) -> Iterator[tuple[Client, ClusterInfo]]:
     if client is not None:
         yield client, _info("client", client)
@@ -70,7 +73,6 @@ def open_client(
             n_workers=workers,
             threads_per_worker=threads,
             processes=False,  # entry scripts run in their own processes (daskprs.runtime)
-            host="127.0.0.1",
             dashboard_address=dashboard,
         ) as cluster,
         Client(cluster) as local,
@@ -84,6 +86,7 @@ def _info(kind: str, client: Client) -> ClusterInfo:
     workers = client.scheduler_info(n_workers=-1).get("workers", {})
     threads = max((w.get("nthreads", 1) for w in workers.values()), default=0)
     dashboard = ""
-    with contextlib.suppress(Exception):
-        dashboard = client.dashboard_link or ""
+    if importlib.util.find_spec("bokeh"):  # the dashboard needs bokeh
+        with contextlib.suppress(Exception):
+            dashboard = client.dashboard_link or ""
     return ClusterInfo(kind, str(client.scheduler.address), dashboard, len(workers), threads)

@@ -14,7 +14,14 @@ from distributed import Client
 
 from daskprs.engine.cluster import open_client
 from daskprs.engine.progress import Progress
-from daskprs.engine.step import COMPLETED, FAILED, StepPaths, StepResult, resolve_outputs, run_parallel_step
+from daskprs.engine.step import (
+    COMPLETED,
+    FAILED,
+    StepPaths,
+    StepResult,
+    resolve_outputs,
+    run_parallel_step,
+)
 from daskprs.errors import PipelineSpecError
 from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob
 

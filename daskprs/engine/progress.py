@@ -82,7 +82,7 @@ class TqdmProgress(Progress):
 
 def _in_notebook() -> bool:
     try:
-        from IPython import get_ipython  # type: ignore[attr-defined]
+        from IPython import get_ipython
     except ImportError:
         return False
     shell = get_ipython()

@@ -8,6 +8,7 @@ attempt parts (atomically) and their own log files.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import queue
 import shutil
@@ -165,8 +166,9 @@ class _Run:
 
     # -- results --------------------------------------------------------------------------------
     def handle(self, fut: Future) -> None:
-        items = self.items.pop(fut.key, [])
-        self.futures.pop(fut.key, None)
+        key = str(fut.key)
+        items = self.items.pop(key, [])
+        self.futures.pop(key, None)
         if fut.status == "cancelled":
             return
         try:
@@ -301,11 +303,7 @@ def run_parallel_step(
 
     config = _process_config(step, paths, outputs, kind, pieces, run_dir)
     run = _Run(step, client, paths, pieces, logs, ledger, accounts, config, progress)
-    todo = [
-        (p, ledger.attempts.get(p.id, 0) + 1)
-        for p in pieces
-        if p.id not in ledger.final
-    ]
+    todo = [(p, ledger.attempts.get(p.id, 0) + 1) for p in pieces if p.id not in ledger.final]
     progress.start(step.name, len(pieces))
     progress.update({**accounts.counts(), "retried": 0})
     ledger.open()
@@ -330,10 +328,8 @@ def run_parallel_step(
         ledger.close()
         logs.flush()
         if todo:
-            try:
+            with contextlib.suppress(Exception):
                 client.unregister_worker_plugin(plugin_name(config.run_id))
-            except Exception:
-                pass
         progress.close()
 
     counts = accounts.counts()
@@ -345,10 +341,14 @@ def run_parallel_step(
             "in https://aka.ms/batch-inference-documentation."
         )
     if status == COMPLETED and append_to:
-        committed = [ledger.final[i] for i in sorted(ledger.final) if ledger.final[i].status == RUN_DONE]
+        committed = [
+            ledger.final[i] for i in sorted(ledger.final) if ledger.final[i].status == RUN_DONE
+        ]
         target = output_file(outputs[append_to], output_type)
         n_bytes = assemble(paths.parts, committed, target, step.prs.append_row_dataframe_header)
-        logs.overview(f"Finished concatenating {len(committed)} files ({n_bytes} bytes) into {target}.")
+        logs.overview(
+            f"Finished concatenating {len(committed)} files ({n_bytes} bytes) into {target}."
+        )
         shutil.rmtree(paths.parts, ignore_errors=True)
         outputs = {**outputs, append_to: target}
     _write_result(logs, step, status, run, counts)
@@ -375,7 +375,9 @@ def _process_config(
     run_dir: str,
 ) -> ProcessConfig:
     folder_outputs = [
-        outputs[n] for n, o in step.outputs.items() if o.type != "uri_file" and n != step.append_row_to
+        outputs[n]
+        for n, o in step.outputs.items()
+        if o.type != "uri_file" and n != step.append_row_to
     ]
     output_dir = folder_outputs[0] if folder_outputs else os.path.join(paths.step_dir, "outputs")
     size = step.mini_batch_size
@@ -434,7 +436,9 @@ def _write_result(logs: StepLogs, step: ParallelStep, status: str, run: _Run, co
         )
         logs.overview(f"All {counts['mini_batches']} mini batches have been processed.")
     else:
-        where = run.cause_file or os.path.join(logs.dir, "sys", "job_report", "processed_mini-batches.csv")
+        where = run.cause_file or os.path.join(
+            logs.dir, "sys", "job_report", "processed_mini-batches.csv"
+        )
         logs.result(
             [
                 run.cause,
@@ -460,4 +464,3 @@ def _write_errors(logs: StepLogs) -> None:
             for head in heads:
                 lines.append(f"{os.path.relpath(path, logs.dir)}: {head}")
     logs.errors(lines)
-

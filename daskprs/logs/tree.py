@@ -78,7 +78,9 @@ class StepLogs:
             fh.write(f"{now.replace(tzinfo=None).isoformat()} {message}\n")
 
     def attempt(self, rec: AttemptRecord) -> None:
-        start = dt.datetime.fromtimestamp(rec.start_time, dt.timezone.utc) if rec.start_time else None
+        start = (
+            dt.datetime.fromtimestamp(rec.start_time, dt.timezone.utc) if rec.start_time else None
+        )
         self._csv.writerow(
             [
                 rec.mini_batch_id,

@@ -192,9 +192,15 @@ class _Child:
         return ""
 
     def _record_error(self, where: str, exc: BaseException, attempt: int | None = None) -> str:
-        line = f"{type(exc).__name__}: {exc}".strip().splitlines()[0] if str(exc) else type(exc).__name__
+        line = (
+            f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+            if str(exc)
+            else type(exc).__name__
+        )
         if isinstance(exc, ModuleNotFoundError) and exc.name:
-            line = f"ModuleNotFoundError: No module named '{exc.name}' (imported by the entry script)"
+            line = (
+                f"ModuleNotFoundError: No module named '{exc.name}' (imported by the entry script)"
+            )
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         head = f"{stamp} {where} raised" + (f" (attempt {attempt})" if attempt else "")
         with open(self.error_file, "a", encoding="utf-8") as fh:

@@ -156,9 +156,9 @@ class PrsWorkerPlugin(WorkerPlugin):
 def _pool(run_id: str) -> ProcessPool:
     worker = get_worker()
     plugin = worker.plugins.get(plugin_name(run_id))
-    if plugin is None or plugin.pool is None:  # a worker that joined after registration
+    if not isinstance(plugin, PrsWorkerPlugin) or plugin.pool is None:
         raise RuntimeError(f"daskprs plugin {plugin_name(run_id)} is not set up on {worker.name}")
-    return plugin.pool  # type: ignore[no-any-return]
+    return plugin.pool
 
 
 def run_group(run_id: str, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
@@ -170,5 +170,5 @@ def abort_run(run_id: str, dask_worker: Any = None) -> None:
     """Run on every worker with Client.run when the job fails fast."""
     worker = dask_worker or get_worker()
     plugin = worker.plugins.get(plugin_name(run_id))
-    if plugin is not None and plugin.pool is not None:
+    if isinstance(plugin, PrsWorkerPlugin) and plugin.pool is not None:
         plugin.pool.abort()

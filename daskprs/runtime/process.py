@@ -7,6 +7,7 @@ once; the pool then starts a replacement, which calls init() again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -118,10 +119,8 @@ class EntryProcess:
             pass
         for conn in (self._send, self._recv):
             if conn is not None:
-                try:
+                with contextlib.suppress(OSError):
                     conn.close()
-                except OSError:
-                    pass
         self._send = self._recv = None
 
     def shutdown(self, timeout: float = 60.0) -> str:

@@ -1,6 +1,6 @@
 """Regenerates the example's data (neural-iris-mltable/iris.csv) and model (iris-model/model.json).
 
-    python examples/iris/make_data.py [rows]
+python examples/iris/make_data.py [rows]
 """
 
 import json

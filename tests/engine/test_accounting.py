@@ -5,7 +5,9 @@ from daskprs.runtime.protocol import RUN_DONE, RUN_EXCEPTION, RUN_TIMEOUT, Attem
 def rec(i, attempt, status, total=10, succeeded=None):
     if succeeded is None:
         succeeded = total if status == RUN_DONE else 0
-    return AttemptRecord(i, attempt, status, total=total, succeeded=succeeded, failed=total - succeeded)
+    return AttemptRecord(
+        i, attempt, status, total=total, succeeded=succeeded, failed=total - succeeded
+    )
 
 
 def test_latest_attempt_counts_and_retry_success_clears_failure():

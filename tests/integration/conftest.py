@@ -1,0 +1,103 @@
+"""Builders for small but real job folders: data, MLTable, entry script and YAML."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from distributed import Client, LocalCluster
+
+
+@pytest.fixture(scope="session")
+def client():
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        yield c
+
+
+def write_csv(path: Path, rows: int, cols: int = 3) -> None:
+    with open(path, "w") as fh:
+        fh.write("id," + ",".join(f"c{j}" for j in range(cols)) + "\n")
+        for i in range(rows):
+            fh.write(f"{i}," + ",".join(f"{(i * 7 + j) % 97}.5" for j in range(cols)) + "\n")
+
+
+class JobFolder:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "code").mkdir(parents=True, exist_ok=True)
+
+    def table(self, rows: int = 500, files: int = 1, name: str = "table") -> Path:
+        folder = self.root / name
+        folder.mkdir(exist_ok=True)
+        for f in range(files):
+            write_csv(folder / f"part{f}.csv", rows)
+        (folder / "MLTable").write_text(
+            textwrap.dedent(
+                """\
+                type: mltable
+                paths:
+                  - pattern: ./*.csv
+                transformations:
+                  - read_delimited:
+                      delimiter: ","
+                      header: all_files_same_headers
+                """
+            )
+        )
+        return folder
+
+    def files(self, n: int, name: str = "files") -> Path:
+        folder = self.root / name
+        (folder / "sub").mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            target = folder / ("sub" if i % 3 == 0 else ".") / f"f{i:03d}.txt"
+            target.write_text(f"file {i}\n" * (i + 1))
+        return folder
+
+    def script(self, body: str, name: str = "score.py") -> None:
+        (self.root / "code" / name).write_text(textwrap.dedent(body))
+
+    def parallel_yaml(self, input_data: dict, name: str = "job", **settings) -> Path:
+        doc = {
+            "type": "parallel",
+            "name": name,
+            "inputs": {"data": input_data},
+            "outputs": {"result": {"type": "uri_file"}},
+            "input_data": "${{inputs.data}}",
+            "mini_batch_size": settings.pop("mini_batch_size", "2kb"),
+            "resources": {"instance_count": settings.pop("instance_count", 2)},
+            "max_concurrency_per_instance": settings.pop("max_concurrency_per_instance", 1),
+            "retry_settings": settings.pop("retry_settings", {"max_retries": 2, "timeout": 30}),
+            "task": {
+                "type": "run_function",
+                "code": "./code",
+                "entry_script": settings.pop("entry_script", "score.py"),
+                "environment": {"image": "python:3.11"},
+                "append_row_to": "${{outputs.result}}",
+                **settings.pop("task", {}),
+            },
+        }
+        if settings.pop("summary_only", False):
+            del doc["task"]["append_row_to"]
+        doc.update(settings)
+        path = self.root / "job.yml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return path
+
+
+@pytest.fixture
+def job_folder(tmp_path) -> JobFolder:
+    return JobFolder(tmp_path / "job")
+
+
+def read_lines(path: str | os.PathLike) -> list[str]:
+    with open(path) as fh:
+        return fh.read().splitlines()

@@ -1,0 +1,153 @@
+"""The core engine end to end on a real LocalCluster with real entry-script processes."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import daskprs
+from tests.integration.conftest import read_lines
+
+TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
+FILES = {"type": "uri_folder", "path": "./files", "mode": "ro_mount"}
+
+SCORE = """
+import os, sys
+import pandas as pd
+
+def init():
+    global tag
+    tag = "ok"
+    with open(os.path.join(os.environ["AZUREML_BI_OUTPUT_PATH"], f"init-{os.getpid()}"), "w") as fh:
+        fh.write(" ".join(sys.argv))
+
+def run(mini_batch):
+    out = pd.DataFrame({"id": mini_batch["id"], "double": mini_batch["c0"] * 2})
+    return out
+"""
+
+
+def attempts(result, step="job"):
+    path = os.path.join(
+        result.steps[step].logs_dir, "sys", "job_report", "processed_mini-batches.csv"
+    )
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_tabular_job_output_in_input_order_exactly_once(job_folder, client, tmp_path):
+    job_folder.table(rows=800, files=2)
+    job_folder.script(SCORE)
+    yml = job_folder.parallel_yaml(
+        TABLE, mini_batch_size="3kb", task={"program_arguments": "--model m1 --x 1"}
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    assert result.status == "Completed", result.steps["job"].cause
+    out = result.outputs["job.result"]
+    lines = read_lines(out)
+    ids = [int(line.split()[0]) for line in lines]
+    assert ids == list(range(800)) * 2  # two files, each in order, file order kept
+    rows = attempts(result)
+    assert {r["status"] for r in rows} == {"RUN_DONE"}
+    assert len(rows) == result.steps["job"].counts["mini_batches"] > 2
+    assert sum(int(r["total"]) for r in rows) == 1600
+    summary = result.steps["job"].summary()
+    assert summary["counts"]["succeeded_items"] == 1600
+    logs = result.steps["job"].logs_dir
+    assert (
+        open(os.path.join(logs, "job_result.txt"))
+        .read()
+        .startswith("The ParallelRunStep processed all mini batches.")
+    )
+    assert os.path.exists(os.path.join(logs, "readme.txt"))
+    assert any(n.startswith("job_progress_overview.") for n in os.listdir(logs))
+    # init ran once per entry-script process, with the runtime's args then the user's
+    outdir = os.path.join(tmp_path / "run", "job", "outputs")
+    inits = [n for n in os.listdir(outdir) if n.startswith("init-")]
+    assert 1 <= len(inits) <= 2
+    argv = open(os.path.join(outdir, inits[0])).read()
+    assert "--mini_batch_size 3072" in argv and argv.endswith("--model m1 --x 1")
+
+
+def test_file_list_job_gets_at_most_n_full_paths(job_folder, client, tmp_path):
+    job_folder.files(23)
+    job_folder.script(
+        """
+        import os
+        def run(mini_batch):
+            assert all(os.path.isabs(p) and os.path.exists(p) for p in mini_batch)
+            return [f"{len(mini_batch)} {os.path.basename(p)}" for p in mini_batch]
+        """
+    )
+    yml = job_folder.parallel_yaml(FILES, mini_batch_size="5")
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    assert result.status == "Completed", result.steps["job"].cause
+    lines = read_lines(result.outputs["job.result"])
+    assert len(lines) == 23
+    assert all(int(line.split()[0]) <= 5 for line in lines)
+    assert result.steps["job"].counts["mini_batches"] == 5
+    # listing is recursive and sorted by relative path
+    names = [line.split()[1] for line in lines]
+    expected = sorted([f"f{i:03d}.txt" for i in range(23) if i % 3], key=lambda n: n) + sorted(
+        f"f{i:03d}.txt" for i in range(23) if i % 3 == 0
+    )
+    assert names == expected
+
+
+FAILING = """
+def run(mini_batch):
+    if int(mini_batch["id"].iloc[0]) % 100 < 50:
+        raise ValueError("bad batch starting at %s" % mini_batch["id"].iloc[0])
+    return mini_batch
+"""
+
+
+def test_threshold_crossed_fails_with_cause_and_counts(job_folder, client, tmp_path):
+    job_folder.table(rows=1000)
+    job_folder.script(FAILING)
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        mini_batch_size="1kb",
+        mini_batch_error_threshold=1,
+        retry_settings={"max_retries": 0, "timeout": 30},
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Failed" and step.status == "Failed"
+    first, second = read_lines(os.path.join(step.logs_dir, "job_result.txt"))[:2]
+    assert "mini_batch_error_threshold 1" in first and "failed mini batches is" in first
+    assert "Open " in second and "user/error" in second
+    assert not os.path.exists(tmp_path / "run" / "job" / "outputs" / "result")
+    errors = open(os.path.join(step.logs_dir, "job_error.txt")).read()
+    assert "run() on mini batch" in errors
+    tb_files = [
+        os.path.join(r, f)
+        for r, _, fs in os.walk(os.path.join(step.logs_dir, "user", "error"))
+        for f in fs
+    ]
+    assert any("ValueError: bad batch" in open(p).read() for p in tb_files)
+
+
+def test_failures_below_threshold_complete_and_are_counted(job_folder, client, tmp_path):
+    job_folder.table(rows=300)
+    job_folder.script(FAILING.replace("% 100 < 50", "== 0"))
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        mini_batch_size="2kb",
+        mini_batch_error_threshold=-1,
+        retry_settings={"max_retries": 1, "timeout": 30},
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Completed", step.cause
+    counts = step.counts
+    assert counts["failed_mini_batches"] >= 1
+    rows = attempts(result)
+    failed_ids = {r["mini_batch_id"] for r in rows if r["status"] == "RUN_EXCEPTION"}
+    assert all(
+        sorted(int(r["attempt"]) for r in rows if r["mini_batch_id"] == i) == [1, 2]
+        for i in failed_ids
+    )
+    out_ids = [int(line.split()[0]) for line in read_lines(step.outputs["result"])]
+    assert out_ids == sorted(out_ids) and len(out_ids) == counts["succeeded_items"]
+    assert counts["succeeded_items"] + counts["failed_items"] == 300

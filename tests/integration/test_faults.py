@@ -1,0 +1,150 @@
+"""Faults on real processes: hard timeouts, crashes, init() failures, bad entry scripts."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import psutil
+import pytest
+
+import daskprs
+from tests.integration.conftest import read_lines
+
+TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
+
+
+def attempts(result, step="job"):
+    path = os.path.join(
+        result.steps[step].logs_dir, "sys", "job_report", "processed_mini-batches.csv"
+    )
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def entry_processes():
+    me = psutil.Process()
+    return [
+        p for p in me.children(recursive=True) if "daskprs.runtime.child" in " ".join(p.cmdline())
+    ]
+
+
+# A fault on the first attempt of mini batches whose first id is in FAULTY; a marker file per
+# mini batch makes the second attempt succeed.
+FIRST_ATTEMPT_FAULT = """
+import os, time
+FAULTY = {faulty}
+
+def init():
+    global marker_dir
+    marker_dir = os.environ["AZUREML_BI_OUTPUT_PATH"]
+    with open(os.path.join(marker_dir, "inits.txt"), "a") as fh:
+        fh.write(f"{{os.getpid()}}\\n")
+
+def run(mini_batch):
+    first = int(mini_batch["id"].iloc[0])
+    marker = os.path.join(marker_dir, f"seen-{{first}}")
+    if first in FAULTY and not os.path.exists(marker):
+        open(marker, "w").close()
+        {fault}
+    return mini_batch[["id"]]
+"""
+
+
+@pytest.mark.parametrize(
+    "fault,status",
+    [
+        ("while True: pass", "RUN_TIMEOUT"),
+        ("time.sleep(3600)", "RUN_TIMEOUT"),
+        ("os._exit(1)", "PROCESS_CRASHED"),
+        ("import ctypes; ctypes.string_at(0)", "PROCESS_CRASHED"),
+        ("raise RuntimeError('first attempt fails')", "RUN_EXCEPTION"),
+    ],
+)
+def test_fault_on_first_attempt_is_retried_and_output_is_exactly_once(
+    job_folder, client, tmp_path, fault, status
+):
+    job_folder.table(rows=400)
+    job_folder.script(FIRST_ATTEMPT_FAULT.format(faulty="{0}", fault=fault))
+    yml = job_folder.parallel_yaml(
+        TABLE, mini_batch_size="2kb", retry_settings={"max_retries": 2, "timeout": 3}
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Completed", step.cause
+    ids = [int(x.split()[0]) for x in read_lines(step.outputs["result"])]
+    assert ids == list(range(400))  # no loss, no duplicate, in order
+    rows = attempts(result)
+    first = [r for r in rows if r["mini_batch_id"] == "0"]
+    assert [r["status"] for r in first] == [status, "RUN_DONE"]
+    if status != "RUN_EXCEPTION":
+        # the process was killed and replaced: the replacement ran init() again
+        inits = read_lines(tmp_path / "run" / "job" / "outputs" / "inits.txt")
+        assert len(inits) >= 3
+    assert not entry_processes()  # nothing left behind
+
+
+def test_timeout_frees_the_cpu_of_a_spinning_run(job_folder, client, tmp_path):
+    job_folder.table(rows=100)
+    job_folder.script("def run(mini_batch):\n    while True:\n        pass\n")
+    yml = job_folder.parallel_yaml(
+        TABLE, mini_batch_size="100kb", retry_settings={"max_retries": 0, "timeout": 2}
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    assert result.status == "Failed"
+    assert [r["status"] for r in attempts(result)] == ["RUN_TIMEOUT"]
+    assert float(attempts(result)[0]["elapsed_seconds"]) < 10
+    assert not entry_processes()
+
+
+def test_init_failure_fails_the_job_naming_init(job_folder, client, tmp_path):
+    job_folder.table(rows=100)
+    job_folder.script("import not_a_real_module_xyz\ndef run(mini_batch):\n    return mini_batch\n")
+    yml = job_folder.parallel_yaml(TABLE, instance_count=1)
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Failed"
+    assert "init()" in step.cause and "not_a_real_module_xyz" in step.cause
+    first, second = read_lines(os.path.join(step.logs_dir, "job_result.txt"))[:2]
+    assert "init()" in first
+    assert "user/error" in second
+    assert not entry_processes()
+
+
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ("def run(mini_batch):\n    return None\n", "returned None"),
+        ("def run(mini_batch):\n    return 42\n", "returned builtins.int"),
+    ],
+)
+def test_bad_return_values_fail_the_attempt_with_a_clear_message(
+    job_folder, client, tmp_path, body, needle
+):
+    job_folder.table(rows=50)
+    job_folder.script(body)
+    yml = job_folder.parallel_yaml(TABLE, retry_settings={"max_retries": 0, "timeout": 30})
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    rows = attempts(result)
+    assert rows and all(r["status"] == "RUN_EXCEPTION" and needle in r["error"] for r in rows)
+
+
+def test_context_argument_and_shutdown(job_folder, client, tmp_path):
+    job_folder.table(rows=300)
+    job_folder.script(
+        """
+        import os
+        def run(mini_batch, mini_batch_context):
+            return [f"{mini_batch_context.minibatch_index} {len(mini_batch)}"]
+        def shutdown():
+            open(os.path.join(os.environ["AZUREML_BI_OUTPUT_PATH"], f"shutdown-{os.getpid()}"), "w").close()
+        """
+    )
+    yml = job_folder.parallel_yaml(TABLE, mini_batch_size="1kb", summary_only=False)
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    lines = read_lines(step.outputs["result"])
+    assert [int(x.split()[0]) for x in lines] == list(range(len(lines)))
+    assert sum(int(x.split()[1]) for x in lines) == 300
+    outdir = tmp_path / "run" / "job" / "outputs"
+    assert any(n.startswith("shutdown-") for n in os.listdir(outdir))
