@@ -577,6 +577,8 @@ def _check_bindings(
         if b.scope != "self":
             w.fail(f"{b}: only ${{{{inputs.<name>}}}} and ${{{{outputs.<name>}}}} can be used here")
         if b.kind == "inputs":
+            if b in optional and b.name not in inputs:
+                continue  # an optional segment whose input is not given: dropped at run time
             if b.name in unset:
                 if b not in optional:
                     w.fail(
@@ -847,7 +849,7 @@ def _parallel_step(
     if pa is not None:
         pa = K.as_str(pa, w_pa)
         _check_bindings(pa, w_pa, inputs, unset, outputs)
-        text = resolve_optional(pa, lambda bb: not (bb.kind == "inputs" and bb.name in unset))
+        text = resolve_optional(pa, lambda bb: bb.kind != "inputs" or bb.name in inputs)
         raw_tokens = split_arguments(text, w_pa)
         tokens = tuple(
             substitute(t, lambda bb: _token_value(bb, inputs, outputs, ctx)) for t in raw_tokens
