@@ -2,10 +2,12 @@
 
 ``{Store}/{Brand}/{file_name}.csv`` makes string columns ``Store``, ``Brand``, ``file_name``;
 ``{PartitionDate:yyyy/MM/dd}`` makes one datetime column from the date parts (``yyyy``, ``MM``,
-``dd``, ``HH``, ``mm``, ``ss``; ``yyyy`` is required). ``*`` matches anything. The format is
-matched against the end of each file path, as the mltable library does (its
-``MLTable.partition_keys`` holds the same translation: string keys in order, the datetime key
-last).
+``dd``, ``HH``, ``mm``, ``ss``; ``yyyy`` is required). ``*`` matches anything. As the mltable
+docs say, "the format should start from the position of first partition key until the end of
+file path": it is matched against the end of each path, starting at a path segment. (The local
+mltable library instead anchors it at the start of the absolute path; see
+tests/oracle_data/KNOWN_DIFFERENCES.md.) Columns come in mltable's ``partition_keys`` order:
+string keys in order, the datetime key last.
 
 >>> fmt = parse_partition_format("{Store}/{Date:yyyy/MM}/data.csv")
 >>> fmt.columns
@@ -135,4 +137,6 @@ def parse_partition_format(fmt: str) -> PartitionFormat:
         i += 1
     if date_parts and "yyyy" not in date_parts:
         raise ValueError(f"partition_format {fmt!r}: a datetime column needs at least 'yyyy'")
+    if not fmt.startswith(("/", "*")):
+        pattern = r"(?:^|(?<=/))" + pattern  # start at a path segment
     return PartitionFormat(fmt, pattern + "$", tuple(columns), date_column)

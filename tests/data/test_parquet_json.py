@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from daskprs.data import load_mltable, load_piece, plan_mini_batches, read_mltable
+from daskprs.data.parquet_plan import plan_row_groups, row_group_sizes
+from daskprs.errors import MLTableError
+
+
+def write_parquet(path, n, row_group_size):
+    df = pd.DataFrame(
+        {"i": range(n), "s": [f"v{i}" for i in range(n)], "f": [i / 2 for i in range(n)]}
+    )
+    pq.write_table(
+        pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=row_group_size
+    )
+    return df
+
+
+def parquet_table(make_table, n=100, row_group_size=10, **options):
+    folder = make_table(
+        {"paths": [{"pattern": "./*.parquet"}], "transformations": [{"read_parquet": options}]}
+    )
+    df = write_parquet(folder / "a.parquet", n, row_group_size)
+    return folder, df
+
+
+def test_row_groups_merged_up_to_size(make_table):
+    folder, df = parquet_table(make_table)
+    table = load_mltable(str(folder))
+    sizes = [b for b, _ in row_group_sizes(pq.ParquetFile(folder / "a.parquet").metadata)]
+    limit = max(sizes) * 3
+    pieces = plan_mini_batches(table, limit)
+    groups = [p.parts[0].row_groups for p in pieces]
+    assert [g for gs in groups for g in gs] == list(range(10))
+    for k, gs in enumerate(groups):  # greedy: each piece fits, and the next group would not
+        assert sum(sizes[g] for g in gs) <= limit
+        if k + 1 < len(groups):
+            assert sum(sizes[g] for g in gs) + sizes[groups[k + 1][0]] > limit
+    assert 1 < len(pieces) < 10
+    got = pd.concat([load_piece(p) for p in pieces], ignore_index=True)
+    pd.testing.assert_frame_equal(got, df)
+
+
+def test_large_row_group_split_into_slices(make_table):
+    folder, df = parquet_table(make_table, n=1000, row_group_size=1000)
+    pieces = plan_mini_batches(load_mltable(str(folder)), 1024)
+    assert len(pieces) > 1
+    assert all(p.parts[0].row_groups == (0,) for p in pieces)
+    frames = [load_piece(p) for p in pieces]
+    assert all(len(f) > 0 for f in frames)
+    pd.testing.assert_frame_equal(pd.concat(frames, ignore_index=True), df)
+
+
+def test_parquet_path_column_and_default_one_piece(make_table):
+    folder, df = parquet_table(make_table, include_path_column=True)
+    pieces = plan_mini_batches(load_mltable(str(folder)), None)
+    assert len(pieces) == 1
+    out = load_piece(pieces[0])
+    assert list(out.columns) == ["Path", "i", "s", "f"]
+    assert set(out["Path"]) == {str(folder / "a.parquet")}
+    ddf = read_mltable(str(folder))
+    assert list(ddf.columns) == ["Path", "i", "s", "f"]
+    assert len(ddf.compute()) == 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    groups=st.lists(st.tuples(st.integers(1, 500), st.integers(0, 50)), max_size=12),
+    size=st.integers(1, 600),
+)
+def test_row_group_plan_covers_every_row_once(groups, size):
+    plan = plan_row_groups(groups, size)
+    rows = []
+    for rgs, start, stop in plan:
+        if len(rgs) > 1:
+            assert start == 0 and stop is None
+            assert sum(groups[g][0] for g in rgs) <= size
+        all_rows = [(g, r) for g in rgs for r in range(groups[g][1])]
+        rows.extend(all_rows[start:stop])
+    assert rows == [(g, r) for g in range(len(groups)) for r in range(groups[g][1])]
+
+
+JSONL = (
+    '{"a": 1, "b": "x", "c": 1.5}\n{"a": 2, "b": "y", "c": 2.5, "d": true}\nnot json\n{"a": 3}\n'
+)
+
+
+def test_json_lines_drop_invalid_and_union_columns(make_table):
+    folder = make_table(
+        {
+            "paths": [{"file": "./d.jsonl"}],
+            "transformations": [{"read_json_lines": {"invalid_lines": "drop"}}],
+        },
+        {"d.jsonl": JSONL},
+    )
+    pieces = plan_mini_batches(load_mltable(str(folder)), 20)
+    assert len(pieces) > 1
+    df = pd.concat([load_piece(p) for p in pieces], ignore_index=True)
+    assert list(df.columns) == ["a", "b", "c", "d"]
+    assert df["a"].tolist() == [1, 2, 3]
+    assert df["b"].tolist()[:2] == ["x", "y"]
+
+
+def test_json_lines_invalid_line_is_an_error(make_table):
+    folder = make_table(
+        {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]},
+        {"d.jsonl": JSONL},
+    )
+    with pytest.raises(MLTableError, match="invalid_lines: drop"):
+        for p in plan_mini_batches(load_mltable(str(folder)), None):
+            load_piece(p)
+
+
+def test_json_lines_encoding(make_table):
+    folder = make_table(
+        {
+            "paths": [{"file": "./d.jsonl"}],
+            "transformations": [{"read_json_lines": {"encoding": "utf16"}}],
+        },
+        {"d.jsonl": '{"a": "é"}\n{"a": "ü"}\n'.encode("utf-16")},
+    )
+    pieces = plan_mini_batches(load_mltable(str(folder)), 4)
+    assert len(pieces) == 1
+    assert load_piece(pieces[0])["a"].tolist() == ["é", "ü"]
+
+
+def test_delta_lake_needs_deltalake_or_reads(make_table):
+    folder = make_table(
+        {
+            "paths": [{"folder": "./delta"}],
+            "transformations": [{"read_delta_lake": {"version_as_of": 0}}],
+        },
+        {"delta/x.txt": "x"},
+    )
+    table = load_mltable(str(folder))
+    try:
+        import deltalake  # noqa: F401
+    except ImportError:
+        with pytest.raises(MLTableError, match="pip install deltalake"):
+            plan_mini_batches(table, None)
+        return
+    with pytest.raises(MLTableError, match="Delta table"):
+        plan_mini_batches(table, None)
+
+
+def test_delta_lake_roundtrip(make_table):
+    deltalake = pytest.importorskip("deltalake")
+    folder = make_table(
+        {
+            "paths": [{"folder": "./delta"}],
+            "transformations": [{"read_delta_lake": {"version_as_of": 0}}],
+        },
+        {"keep.txt": "x"},
+    )
+    deltalake.write_deltalake(str(folder / "delta"), pd.DataFrame({"a": [1, 2]}))
+    deltalake.write_deltalake(str(folder / "delta"), pd.DataFrame({"a": [3]}), mode="append")
+    df = pd.concat([load_piece(p) for p in plan_mini_batches(load_mltable(str(folder)), None)])
+    assert sorted(df["a"].tolist()) == [1, 2]
