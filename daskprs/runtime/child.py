@@ -154,7 +154,7 @@ class _Child:
                 rows = format_rows(ret)
                 returned = rows.count
                 if rows.text:
-                    name = part_name(piece.id, attempt)
+                    name = part_name(piece.id, attempt, self.config.run_id)
                     final = os.path.join(self.config.parts_dir, name)
                     tmp = f"{final}.tmp{os.getpid()}"
                     with open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -222,7 +222,26 @@ def _accepts_context(run: Any) -> bool:
     return len(positional) >= 2 or has_varargs
 
 
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL when the parent (the Dask worker) dies, so no process is left behind
+    even when the driver or worker is killed with SIGKILL."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str]) -> int:
+    _die_with_parent()
     faulthandler.enable()
     conn_in = Connection(int(argv[0]), writable=False)
     conn_out = Connection(int(argv[1]), readable=False)

@@ -8,6 +8,7 @@ worker internals.
 
 from __future__ import annotations
 
+import concurrent.futures
 import queue
 import re
 import threading
@@ -43,6 +44,10 @@ class ProcessPool:
         self._count = 0
         self._lock = threading.Lock()
         self.aborted = False
+        # Every process is started from this one long-lived thread: a child asks Linux to kill
+        # it when the thread that started it ends (PR_SET_PDEATHSIG), so that thread must live
+        # as long as the pool, not be a Dask task thread.
+        self._spawner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="daskprs-spawn")
 
     def start(self) -> None:
         for _ in range(max(1, self.config.processes_per_worker)):
@@ -54,7 +59,7 @@ class ProcessPool:
             self._count += 1
             proc = EntryProcess(self.config, self.node, name)
             self._all.append(proc)
-        proc.start()
+        self._spawner.submit(proc.start).result()
         return proc
 
     def run_group(self, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
@@ -122,6 +127,7 @@ class ProcessPool:
             t.start()
         for t in threads:
             t.join()
+        self._spawner.shutdown(wait=False)
         return errors
 
 

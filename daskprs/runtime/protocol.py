@@ -71,5 +71,7 @@ class AttemptRecord:
         return self.status in FAILED_STATUSES
 
 
-def part_name(mini_batch_id: int, attempt: int) -> str:
-    return f"{mini_batch_id:09d}.a{attempt}.part"
+def part_name(mini_batch_id: int, attempt: int, run_id: str) -> str:
+    """Unique per driver session too: a process orphaned by a killed driver can never overwrite
+    a part that a resumed run commits."""
+    return f"{mini_batch_id:09d}.a{attempt}.{run_id}.part"
