@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,6 +119,11 @@ def run_job(
                     progress=progress,
                     outputs=outputs,
                 )
+                if step.prs.copy_logs_to_parent and os.path.isdir(res.logs_dir):
+                    # --copy_logs_to_parent: the pipeline's logs/<step>/ gets a copy
+                    shutil.copytree(
+                        res.logs_dir, os.path.join(run_dir, "logs", name), dirs_exist_ok=True
+                    )
             elif isinstance(step, CommandStep):
                 from daskprs.engine.command import run_command_step
 

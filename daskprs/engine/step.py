@@ -418,6 +418,7 @@ def _process_config(
         task_overhead_timeout=float(step.prs.task_overhead_timeout),
         run_timeout=float(step.retry.timeout),
         processes_per_worker=step.max_concurrency_per_instance,
+        resource_monitor_interval=float(step.prs.resource_monitor_interval),
     )
 
 

@@ -9,6 +9,7 @@ worker internals.
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import queue
 import re
 import threading
@@ -16,6 +17,7 @@ from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
+from daskprs.runtime.monitor import ResourceMonitor
 from daskprs.runtime.process import EntryProcess
 from daskprs.runtime.protocol import CANCELLED, INIT_FAILED, AttemptRecord, ProcessConfig
 
@@ -98,6 +100,11 @@ class ProcessPool:
             return proc
         return self._spawn()
 
+    def live_processes(self) -> list[tuple[str, int]]:
+        with self._lock:
+            procs = list(self._all)
+        return [(p.name, p.proc.pid) for p in procs if p.proc is not None and p.alive]
+
     def abort(self) -> None:
         """Stop now: kill every process in the middle of a mini batch."""
         self.aborted = True
@@ -136,8 +143,6 @@ def _untouched(items: list[tuple[Any, int]], status: str) -> list[AttemptRecord]
 
 
 def _error_file(config: ProcessConfig, proc: EntryProcess) -> str:
-    import os
-
     return os.path.join(config.logs_dir, "user", "error", proc.node, f"{proc.name}.txt")
 
 
@@ -148,13 +153,24 @@ class PrsWorkerPlugin(WorkerPlugin):
         self.config = config
         self.name = plugin_name(config.run_id)
         self.pool: ProcessPool | None = None
+        self.monitor: ResourceMonitor | None = None
         self.shutdown_errors: list[str] = []
 
     def setup(self, worker: Any) -> None:
-        self.pool = ProcessPool(self.config, node_name(worker))
+        node = node_name(worker)
+        self.pool = ProcessPool(self.config, node)
         self.pool.start()
+        self.monitor = ResourceMonitor(
+            os.path.join(self.config.logs_dir, "sys", "perf", node),
+            self.config.resource_monitor_interval,
+            self.pool.live_processes,
+            self.config.logs_dir,
+        )
+        self.monitor.start()
 
     def teardown(self, worker: Any) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()
         if self.pool is not None:
             self.shutdown_errors = self.pool.close()
 

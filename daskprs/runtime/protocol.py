@@ -42,6 +42,7 @@ class ProcessConfig:
     run_timeout: float = 60.0  # seconds for one run() call
     processes_per_worker: int = 1
     init_timeout: float | None = None  # None: init() is not killed (Azure's current rule)
+    resource_monitor_interval: float = 600.0  # sys/perf sampling; 0 turns it off
 
 
 @dataclass

@@ -151,3 +151,51 @@ def test_failures_below_threshold_complete_and_are_counted(job_folder, client, t
     out_ids = [int(line.split()[0]) for line in read_lines(step.outputs["result"])]
     assert out_ids == sorted(out_ids) and len(out_ids) == counts["succeeded_items"]
     assert counts["succeeded_items"] + counts["failed_items"] == 300
+
+
+def test_environment_entry_script_helper_perf_logs_and_copy_to_parent(job_folder, client, tmp_path):
+    job_folder.table(rows=200)
+    job_folder.script(
+        """
+        import os, logging
+        from azureml_user.parallel_run import EntryScript
+
+        def init():
+            EntryScript().logger.info("init in %s", EntryScript().agent_name)
+
+        def run(mini_batch):
+            es = EntryScript()
+            es.logger.info("mini batch of %d", len(mini_batch))
+            print("hello from run")
+            logging.info("root logger line")
+            return [f"{os.environ['MY_SETTING']} {os.environ['AZUREML_NODE_COUNT']} {es.output_dir == os.environ['AZUREML_BI_OUTPUT_PATH']}"] * len(mini_batch)
+        """
+    )
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        environment_variables={"MY_SETTING": "forty-two"},
+        task={"program_arguments": "--resource_monitor_interval 1 --copy_logs_to_parent True"},
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Completed", step.cause
+    assert set(read_lines(step.outputs["result"])) == {"forty-two 2 True"}
+    logs = step.logs_dir
+
+    def texts(sub):
+        root = os.path.join(logs, "user", sub)
+        return "".join(open(os.path.join(r, f)).read() for r, _, fs in os.walk(root) for f in fs)
+
+    assert "mini batch of" in texts("entry_script_log") and "|INFO|" in texts("entry_script_log")
+    assert "hello from run" in texts("stdout") and "root logger line" in texts("stdout")
+    perf = os.path.join(logs, "sys", "perf")
+    nodes = os.listdir(perf)
+    assert nodes and all(
+        {"node_resource_usage.csv", "node_disk_usage.csv", "processes_resource_usage.csv"}
+        <= set(os.listdir(os.path.join(perf, n)))
+        for n in nodes
+    )
+    parent = tmp_path / "run" / "logs" / "job"
+    assert (parent / "job_result.txt").read_text() == open(
+        os.path.join(logs, "job_result.txt")
+    ).read()
