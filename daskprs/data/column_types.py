@@ -108,7 +108,7 @@ def _to_str(v: Any) -> str:
     if isinstance(v, bool):
         return "True" if v else "False"
     if isinstance(v, float) and v.is_integer():
-        return str(v)
+        return str(int(v))  # mltable writes 0.0 as "0"
     return str(v)
 
 

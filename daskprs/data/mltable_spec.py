@@ -82,7 +82,8 @@ class ColumnSelector:
 
     def select(self, columns: list[str]) -> list[str]:
         if self.pattern is None:
-            return [c for c in self.names if c in columns]
+            named = set(self.names)
+            return [c for c in columns if c in named]  # the table's order, as mltable keeps it
         rx = re.compile(self.pattern, re.IGNORECASE if self.ignore_case else 0)
         return [c for c in columns if bool(rx.fullmatch(c)) != self.invert]
 
@@ -143,7 +144,7 @@ class Reader:
         """Whether files may be cut into byte windows (product.md §3)."""
         if self.name not in ("read_delimited", "read_json_lines"):
             return False
-        return not self.support_multi_line and self.codec in ("utf-8", "utf-8-sig")
+        return not self.support_multi_line and self.codec in ("utf-8", "utf-8-sig", "ascii")
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def first_line(path: str, table: MLTable) -> bytes:
     reader = table.reader
     assert reader is not None
     with open_binary(path, table.storage_options) as f:
-        if reader.codec in ("utf-8", "utf-8-sig"):
+        if reader.codec in ("utf-8", "utf-8-sig", "ascii"):
             return bytes(read_block(f, 0, 1, b"\n"))
         data = f.read()
     text = data.decode(reader.codec)
@@ -113,7 +113,7 @@ def read_delimited_part(
     reader = table.reader
     assert reader is not None
     data, at_start = _read_bytes(part, table)
-    if reader.codec not in ("utf-8", "utf-8-sig"):
+    if reader.codec not in ("utf-8", "utf-8-sig", "ascii"):
         # never cut (product.md §3): the whole file, transcoded once
         data = data.decode(reader.codec).encode("utf-8")
     if at_start and data.startswith(_BOM):

@@ -1,0 +1,119 @@
+"""Differential tests: our MLTable reader and planner against the real ``mltable`` library.
+
+The oracle runs in its own virtualenv (``bash scripts/oracle-venv.sh`` creates
+``.venv-oracle``; mltable pins cloudpickle<3 and more, so it never enters ``.venv``), in one
+subprocess over the whole corpus ``tests/oracle_data/cases`` (``oracle_runner.py``); results
+come back as JSON normalised by ``oracle_frames.py`` on both sides. Compared: column names, dtype
+families, rows, and — at each case's ``partition_sizes`` — the mini-batch count and the rows of
+every mini batch against ``_with_partition_size`` / ``get_partition_count`` /
+``select_partitions``. Known, accepted differences: tests/oracle_data/KNOWN_DIFFERENCES.md.
+
+Run: ``.venv/bin/pytest -m oracle tests/data/test_oracle_mltable.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from oracle_frames import frame
+
+from daskprs.data import load_mltable, load_piece, plan_mini_batches
+
+pytestmark = pytest.mark.oracle
+
+REPO = Path(__file__).resolve().parents[2]
+ORACLE_PY = REPO / ".venv-oracle" / "bin" / "python"
+CASES_DIR = REPO / "tests" / "oracle_data" / "cases"
+CASES = sorted(p.name for p in CASES_DIR.iterdir()) if CASES_DIR.is_dir() else []
+
+
+def case_meta(name: str) -> dict[str, Any]:
+    meta = yaml.safe_load((CASES_DIR / name / "oracle.yaml").read_text())
+    return {"name": name, "path": str(CASES_DIR / name), **meta}
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory) -> dict[str, Any]:
+    if not ORACLE_PY.exists():
+        pytest.skip(
+            "no .venv-oracle: run `bash scripts/oracle-venv.sh` to install the mltable oracle"
+        )
+    tmp = tmp_path_factory.mktemp("oracle")
+    (tmp / "cases.json").write_text(json.dumps([case_meta(n) for n in CASES]))
+    proc = subprocess.run(
+        [
+            str(ORACLE_PY),
+            str(Path(__file__).with_name("oracle_runner.py")),
+            str(tmp / "cases.json"),
+            str(tmp / "out.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"the oracle runner failed:\n{proc.stderr[-3000:]}")
+    return json.loads((tmp / "out.json").read_text())
+
+
+def ours(name: str, size: int | None = None) -> list[Any]:
+    table = load_mltable(str(CASES_DIR / name))
+    return [load_piece(p) for p in plan_mini_batches(table, size)]
+
+
+def ours_full(name: str) -> Any:
+    data = ours(name)
+    if data and isinstance(data[0], list):
+        return [f for chunk in data for f in chunk]
+    return pd.concat(data, ignore_index=True)
+
+
+def _sorted_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    return sorted(rows, key=lambda r: json.dumps(r, default=str))
+
+
+def compare_frames(mine: dict[str, Any], theirs: dict[str, Any], mode: str) -> None:
+    assert mine["columns"] == theirs["columns"], "column names"
+    for col, a, b in zip(mine["columns"], mine["families"], theirs["families"], strict=True):
+        assert a == b or "empty" in (a, b), f"dtype family of {col!r}: ours {a}, mltable {b}"
+    if mode == "schema":
+        return
+    if mode == "sorted":
+        assert _sorted_rows(mine["rows"]) == _sorted_rows(theirs["rows"])
+    else:
+        assert mine["rows"] == theirs["rows"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_same_table_as_mltable(oracle, name):
+    meta = case_meta(name)
+    result = oracle[name]
+    if "error" in result:
+        pytest.fail(f"mltable could not read this case: {result['error']}")
+    mine, theirs = frame(ours_full(name)), result["full"]
+    if meta["compare"] == "files":
+        assert sorted(mine["files"]) == sorted(r[0] for r in theirs["rows"])
+        return
+    compare_frames(mine, theirs, meta["compare"])
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if case_meta(n)["partition_sizes"]])
+def test_same_mini_batches_as_mltable(oracle, name):
+    meta = case_meta(name)
+    for size in meta["partition_sizes"]:
+        theirs = oracle[name]["partitions"][str(size)]
+        if "error" in theirs:
+            pytest.fail(f"mltable could not partition at {size}: {theirs['error']}")
+        pieces = [frame(df) for df in ours(name, size)]
+        assert len(pieces) == theirs["count"], f"mini-batch count at size {size}"
+        for i, (mine, other) in enumerate(zip(pieces, theirs["frames"], strict=True)):
+            if not other["rows"]:  # mltable gives empty partitions no columns at all
+                assert mine["rows"] == [], f"mini batch {i} at size {size} should be empty"
+                continue
+            assert mine["rows"] == other["rows"], f"rows of mini batch {i} at size {size}"

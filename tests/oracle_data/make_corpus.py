@@ -1,0 +1,453 @@
+"""Generate the differential-test corpus: one folder per case with an MLTable and small data.
+
+Run from the repo root: ``.venv/bin/python tests/oracle_data/make_corpus.py`` (idempotent; the
+output is committed). Each case folder holds ``MLTable``, its data files and ``oracle.yaml``:
+
+- ``partition_sizes``: byte sizes at which mini batches are compared with mltable's
+  ``_with_partition_size(size)`` / ``get_partition_count()`` / ``select_partitions([i])``;
+- ``compare``: ``rows`` (same rows, same order), ``sorted`` (same rows, any order: mltable's
+  folder listing order is the file system's), ``schema`` (columns and dtype families only:
+  random sampling draws differently), ``files`` (a file-only MLTable: the same files).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).parent / "cases"
+
+
+def csv_rows(n: int, start: int = 0) -> str:
+    lines = ["id,name,score,flag,day,note"]
+    for i in range(start, start + n):
+        note = "" if i % 7 == 3 else f"note {i}"
+        lines.append(
+            f"{i},name{i},{i * 1.25},{'true' if i % 3 else 'false'},2021-03-{i % 28 + 1:02d},{note}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def case(name: str, spec: dict[str, Any], files: dict[str, str | bytes], **oracle: Any) -> None:
+    folder = ROOT / name
+    folder.mkdir(parents=True)
+    for rel, content in files.items():
+        p = folder / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    (folder / "MLTable").write_text(yaml.safe_dump(spec, sort_keys=False))
+    (folder / "oracle.yaml").write_text(
+        yaml.safe_dump({"compare": "rows", "partition_sizes": [], **oracle})
+    )
+
+
+def csv(
+    path: str = "./data.csv", kind: str = "file", *steps: Any, **options: Any
+) -> dict[str, Any]:
+    return {"paths": [{kind: path}], "transformations": [{"read_delimited": options}, *steps]}
+
+
+def parquet_bytes(columns: dict[str, list[Any]], row_group_size: int | None = None) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf, row_group_size=row_group_size)
+    return buf.getvalue()
+
+
+def jsonl(records: list[Any]) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
+
+
+def main() -> None:
+    if ROOT.exists():
+        shutil.rmtree(ROOT)
+    ROOT.mkdir()
+    two = {"f1.csv": "a,b\n1,x\n2,y\n", "sub/f2.csv": "a,b\n3,\n,w\n", "sub/f3.csv": "c,a\n5,6\n"}
+    pair = {"paths": [{"file": "./f1.csv"}, {"file": "./sub/f2.csv"}]}
+    mixed = {"paths": [{"file": "./f1.csv"}, {"file": "./sub/f3.csv"}]}
+
+    # --- read_delimited
+    case("csv_basic", csv(), {"data.csv": csv_rows(30)}, partition_sizes=[10, 37, 64, 500, 4096])
+    case(
+        "csv_small_window",
+        csv(),
+        {"data.csv": "a,b,c,d\n1,x,1.5,true\n2,,2.5,false\n3,z,,true\n"},
+        partition_sizes=[1, 10, 12, 44],
+    )
+    case(
+        "csv_same_headers",
+        {**pair, "transformations": [{"read_delimited": {"header": "all_files_same_headers"}}]},
+        two,
+        partition_sizes=[8],
+    )
+    case("csv_same_headers_positional", {**mixed, "transformations": ["read_delimited"]}, two)
+    case(
+        "csv_from_first_file",
+        {**pair, "transformations": [{"read_delimited": {"header": "from_first_file"}}]},
+        two,
+        partition_sizes=[8],
+    )
+    case(
+        "csv_no_header",
+        {**pair, "transformations": [{"read_delimited": {"header": "no_header"}}]},
+        two,
+        partition_sizes=[8],
+    )
+    case(
+        "csv_different_headers",
+        {
+            **mixed,
+            "transformations": [{"read_delimited": {"header": "all_files_different_headers"}}],
+        },
+        two,
+    )
+    case(
+        "csv_empty_as_string",
+        {**pair, "transformations": [{"read_delimited": {"empty_as_string": True}}]},
+        two,
+    )
+    case(
+        "csv_include_path",
+        {**pair, "transformations": [{"read_delimited": {"include_path_column": True}}]},
+        two,
+        partition_sizes=[9],
+    )
+    case(
+        "csv_no_inference",
+        csv(infer_column_types=False),
+        {"data.csv": csv_rows(12)},
+        partition_sizes=[100],
+    )
+    case(
+        "csv_type_overrides",
+        csv(
+            infer_column_types={
+                "sample_size": 50,
+                "column_type_overrides": [
+                    {"columns": ["id"], "column_type": "float"},
+                    {"columns": "flag", "column_type": "string"},
+                ],
+            }
+        ),
+        {"data.csv": csv_rows(12)},
+    )
+    case(
+        "csv_semicolon",
+        csv(delimiter=";"),
+        {"data.csv": "a;b;c\n1;x,y;2.5\n2;z;3\n"},
+        partition_sizes=[7],
+    )
+    case("csv_tab", csv(delimiter="\t"), {"data.csv": "a\tb\n1\thello world\n2\tbye\n"})
+    case(
+        "csv_quoted",
+        csv(),
+        {"data.csv": 'a,b,c\n1,"x, y",3\n2,"say ""hi""",4\n'},
+        partition_sizes=[9],
+    )
+    case(
+        "csv_multi_line",
+        csv(support_multi_line=True),
+        {"data.csv": 'a,b,c\n1,"line one\nline two",3\n2,plain,4\n'},
+        partition_sizes=[5, 1000],
+    )
+    case("csv_crlf", csv(), {"data.csv": "a,b\r\n1,x\r\n2,y\r\n3,z\r\n"}, partition_sizes=[6, 7])
+    case("csv_utf8_bom", csv(), {"data.csv": "\ufeffa,b\n1,é\n2,ü\n".encode()}, partition_sizes=[6])
+    case(
+        "csv_utf16",
+        csv(encoding="utf16"),
+        {"data.csv": "a,b\n1,é\n2,ü\n".encode("utf-16")},
+        partition_sizes=[6],
+    )
+    case(
+        "csv_latin1",
+        csv(encoding="latin1"),
+        {"data.csv": "a,b\n1,café\n2,naïve\n".encode("latin-1")},
+        partition_sizes=[6],
+    )
+    case("csv_iso88591", csv(encoding="iso88591"), {"data.csv": "a,b\n1,ñ\n".encode("iso-8859-1")})
+    case(
+        "csv_windows1252",
+        csv(encoding="windows1252"),
+        {"data.csv": "a,b\n1,€uro\n".encode("cp1252")},
+    )
+    case(
+        "csv_ascii",
+        csv(encoding="ascii"),
+        {"data.csv": "a,b\n1,plain\n2,text\n"},
+        partition_sizes=[6],
+    )
+    case(
+        "csv_nulls",
+        csv(),
+        {"data.csv": "i,f,s,e,b\n1,1.5,x,,true\n,,,,\n3,2,z,,false\n"},
+        partition_sizes=[12],
+    )
+    case(
+        "csv_types",
+        csv(),
+        {
+            "data.csv": "i,f,b01,bt,d,dt,s\n1,1e3,0,TRUE,2020-01-02,2020-01-02 03:04:05,a\n-2,.5,1,false,2021-12-31,2021-12-31 23:59:59,b\n"
+        },
+    )
+    case(
+        "csv_folder",
+        csv("./data", "folder"),
+        {f"data/part{i}.csv": csv_rows(5, i * 5) for i in range(3)}
+        | {"data/deep/more.csv": csv_rows(3, 100)},
+        compare="sorted",
+    )
+    case(
+        "csv_pattern",
+        csv("./data/*.csv", "pattern"),
+        {"data/a.csv": csv_rows(4), "data/b.csv": csv_rows(4, 10), "data/skip.txt": "x\n"},
+        partition_sizes=[64],
+    )
+    case(
+        "csv_pattern_recursive",
+        csv("./data/**/*.csv", "pattern"),
+        {"data/x/a.csv": csv_rows(3), "data/y/z/b.csv": csv_rows(3, 50)},
+        compare="sorted",
+    )
+    case(
+        "csv_big", csv(), {"data.csv": csv_rows(1000)}, partition_sizes=[1024, 4096, 10000, 1 << 20]
+    )
+
+    # --- parquet
+    cols = {
+        "i": [1, 2, None, 4],
+        "s": ["a", None, "c", "d"],
+        "f": [0.5, 1.5, 2.5, None],
+        "b": [True, False, None, True],
+    }
+    case(
+        "parquet_basic",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]},
+        {"d.parquet": parquet_bytes(cols)},
+    )
+    case(
+        "parquet_path_column",
+        {
+            "paths": [{"pattern": "./*.parquet"}],
+            "transformations": [{"read_parquet": {"include_path_column": True}}],
+        },
+        {"a.parquet": parquet_bytes({"x": [1, 2]}), "b.parquet": parquet_bytes({"x": [3]})},
+    )
+    case(
+        "parquet_row_groups",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]},
+        {
+            "d.parquet": parquet_bytes(
+                {"x": list(range(100)), "y": [f"v{i}" for i in range(100)]}, row_group_size=10
+            )
+        },
+    )
+
+    # --- read_json_lines
+    recs = [
+        {"a": 1, "b": "x", "c": 1.5, "d": True},
+        {"a": 2, "b": "y", "c": 2.5, "d": False},
+        {"a": 3, "b": None, "c": None, "d": None},
+    ]
+    case(
+        "jsonl_basic",
+        {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]},
+        {"d.jsonl": jsonl(recs)},
+        partition_sizes=[20, 1000],
+    )
+    case(
+        "jsonl_drop_invalid",
+        {
+            "paths": [{"file": "./d.jsonl"}],
+            "transformations": [{"read_json_lines": {"invalid_lines": "drop"}}],
+        },
+        {"d.jsonl": jsonl([recs[0], "not json", recs[1]])},
+    )
+    case(
+        "jsonl_path_utf16",
+        {
+            "paths": [{"file": "./d.jsonl"}],
+            "transformations": [
+                {"read_json_lines": {"include_path_column": True, "encoding": "utf16"}}
+            ],
+        },
+        {"d.jsonl": jsonl(recs[:2]).encode("utf-16")},
+    )
+
+    # --- transformations
+    data = {"data.csv": csv_rows(20)}
+    case("take", csv("./data.csv", "file", {"take": 5}), data)
+    case("skip", csv("./data.csv", "file", {"skip": 15}), data)
+    case("skip_take", csv("./data.csv", "file", {"skip": 3}, {"take": 4}), data)
+    case("drop_columns", csv("./data.csv", "file", {"drop_columns": ["note", "day"]}), data)
+    case("keep_columns", csv("./data.csv", "file", {"keep_columns": ["score", "id"]}), data)
+    case(
+        "keep_columns_regex",
+        csv("./data.csv", "file", {"keep_columns": {"pattern": "(id|n.*)"}}),
+        data,
+    )
+    case(
+        "drop_columns_regex_invert",
+        csv("./data.csv", "file", {"drop_columns": {"pattern": "id", "invert": True}}),
+        data,
+    )
+    case(
+        "convert_simple",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": "id", "column_type": "float"},
+                    {"columns": ["score", "flag"], "column_type": "string"},
+                ]
+            },
+        ),
+        data,
+    )
+    case(
+        "convert_boolean",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": "yn",
+                        "column_type": {
+                            "boolean": {
+                                "true_values": ["yes"],
+                                "false_values": ["no"],
+                                "mismatch_as": "false",
+                            }
+                        },
+                    }
+                ]
+            },
+        ),
+        {"data.csv": "k,yn\n1,yes\n2,no\n3,maybe\n"},
+    )
+    case(
+        "convert_datetime",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": "when",
+                        "column_type": {"datetime": {"formats": ["%d/%m/%Y %H:%M"]}},
+                    }
+                ]
+            },
+            infer_column_types=False,
+        ),
+        {"data.csv": "k,when\n1,02/01/2020 10:30\n2,31/12/2021 23:59\n"},
+    )
+    case(
+        "convert_int",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+            infer_column_types=False,
+        ),
+        {"data.csv": "k,n\n1,10\n2,20\n"},
+    )
+    case("filter_simple", csv("./data.csv", "file", {"filter": 'col("id") > 12'}), data)
+    case(
+        "filter_compound",
+        csv("./data.csv", "file", {"filter": 'col("flag") == True and col("score") < 10.0'}),
+        data,
+    )
+    case(
+        "filter_then_take",
+        csv("./data.csv", "file", {"filter": 'col("id") >= 4'}, {"take": 3}),
+        data,
+    )
+    oj = {
+        "oj/1000/dominicks/data.csv": "week,qty\n1,10\n",
+        "oj/1000/tropicana/data.csv": "week,qty\n1,20\n",
+        "oj/1001/dominicks/data.csv": "week,qty\n2,30\n",
+    }
+    # the local mltable fills partition columns only when the Path column is there (see KNOWN_DIFFERENCES.md)
+    case(
+        "partition_format_suffix",
+        csv(
+            "./oj/**/*.csv",
+            "pattern",
+            {
+                "extract_columns_from_partition_format": {
+                    "partition_format": "{Store}/{Brand}/data.csv"
+                }
+            },
+            include_path_column=True,
+        ),
+        oj,
+        compare="sorted",
+    )
+    case(
+        "partition_format",
+        csv(
+            "./oj/**/*.csv",
+            "pattern",
+            {
+                "extract_columns_from_partition_format": {
+                    "partition_format": "*/{Store}/{Brand}/data.csv"
+                }
+            },
+            include_path_column=True,
+        ),
+        {
+            "oj/1000/dominicks/data.csv": "week,qty\n1,10\n",
+            "oj/1000/tropicana/data.csv": "week,qty\n1,20\n",
+            "oj/1001/dominicks/data.csv": "week,qty\n2,30\n",
+        },
+        compare="sorted",
+    )
+    case(
+        "partition_format_date",
+        csv(
+            "./logs/**/*.csv",
+            "pattern",
+            {
+                "extract_columns_from_partition_format": {
+                    "partition_format": "*/{Day:yyyy/MM/dd}/x.csv"
+                }
+            },
+            include_path_column=True,
+        ),
+        {"logs/2020/01/02/x.csv": "v\n1\n", "logs/2021/12/31/x.csv": "v\n2\n"},
+        compare="sorted",
+    )
+    case(
+        "take_random_sample",
+        csv("./data.csv", "file", {"take_random_sample": {"probability": 0.5, "seed": 42}}),
+        data,
+        compare="schema",
+    )
+
+    # --- file-only MLTables
+    case(
+        "files_folder",
+        {"paths": [{"folder": "./imgs"}]},
+        {"imgs/a.bin": "a", "imgs/sub/b.bin": "b", "imgs/c.bin": "c"},
+        compare="files",
+    )
+    case(
+        "files_pattern",
+        {"paths": [{"pattern": "./imgs/*.bin"}]},
+        {"imgs/a.bin": "a", "imgs/b.bin": "b", "imgs/c.txt": "c"},
+        compare="files",
+    )
+
+
+if __name__ == "__main__":
+    main()
+    print(len(list(ROOT.iterdir())), "cases in", ROOT)
