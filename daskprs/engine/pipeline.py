@@ -88,6 +88,11 @@ def run_job(
         )
     os.makedirs(run_dir, exist_ok=True)
     t0 = time.monotonic()
+    if scheduler is None and client is None:
+        # entry processes fork from a pre-imported zygote: start it while the cluster starts
+        from daskprs.runtime.zygote import warm_up
+
+        warm_up()
     result = JobResult(job.name, "Running", run_dir)
     _write_job_json(job, result, job_json)
     progress = progress or Progress()

@@ -27,6 +27,7 @@ from daskprs.runtime.protocol import (
     AttemptRecord,
     ProcessConfig,
 )
+from daskprs.runtime.zygote import ZygoteChild, get_zygote
 
 _POLL = 0.5  # seconds between liveness checks while waiting
 
@@ -45,7 +46,7 @@ class EntryProcess:
         self.node = node
         self.name = name
         self.label = f"{node}/{name}"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[bytes] | ZygoteChild | None = None
         self._send: Connection | None = None
         self._recv: Connection | None = None
         self.ready = False
@@ -63,13 +64,28 @@ class EntryProcess:
         os.makedirs(err_dir, exist_ok=True)
         r1, w1 = os.pipe()  # parent -> child
         r2, w2 = os.pipe()  # child -> parent
+        stdout_path = os.path.join(out_dir, f"{self.name}.stdout.txt")
+        stderr_path = os.path.join(err_dir, f"{self.name}.stderr.txt")
+        zygote = get_zygote()
+        try:
+            if zygote is not None:
+                self.proc = zygote.spawn([r1, w2], stdout_path, stderr_path)
+            else:
+                self.proc = self._popen(r1, w2, stdout_path, stderr_path)
+        except OSError:
+            self.proc = self._popen(r1, w2, stdout_path, stderr_path)
+        os.close(r1)
+        os.close(w2)
+        self._send = Connection(w1, readable=False)
+        self._recv = Connection(r2, writable=False)
+        self._send.send(("init", self.config, self.node, self.name))
+
+    @staticmethod
+    def _popen(r1: int, w2: int, stdout_path: str, stderr_path: str) -> subprocess.Popen[bytes]:
         env = dict(os.environ)
         env.update(PYTHONFAULTHANDLER="1", PYTHONUNBUFFERED="1")
-        with (
-            open(os.path.join(out_dir, f"{self.name}.stdout.txt"), "ab") as out,
-            open(os.path.join(err_dir, f"{self.name}.stderr.txt"), "ab") as err,
-        ):
-            self.proc = subprocess.Popen(
+        with open(stdout_path, "ab") as out, open(stderr_path, "ab") as err:
+            return subprocess.Popen(
                 [sys.executable, "-m", "daskprs.runtime.child", str(r1), str(w2)],
                 pass_fds=(r1, w2),
                 stdin=subprocess.DEVNULL,
@@ -78,11 +94,6 @@ class EntryProcess:
                 env=env,
                 start_new_session=True,  # its own process group: a kill takes its children too
             )
-        os.close(r1)
-        os.close(w2)
-        self._send = Connection(w1, readable=False)
-        self._recv = Connection(r2, writable=False)
-        self._send.send(("init", self.config, self.node, self.name))
 
     def wait_ready(self) -> str:
         """Block until init() finished. Returns '' when ready, else the init error line."""

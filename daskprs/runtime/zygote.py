@@ -1,0 +1,273 @@
+"""A zygote: one pre-imported process per worker process that forks entry-script processes.
+
+Starting a fresh Python and importing pandas/pyarrow costs about a second of CPU per entry
+process; forking a process that has already imported them costs milliseconds. That matters at
+job start (every process), and after every timeout or crash (the replacement). The zygote never
+imports user code, so a changed entry script is always picked up.
+
+Protocol over a Unix socket pair (length-prefixed pickles; the child's two pipe fds travel with
+SCM_RIGHTS):
+
+    worker -> zygote: ("spawn", stdout_path, stderr_path)  + fds [read_fd, write_fd]
+    zygote -> worker: ("pid", pid) | ("error", text)
+                      ("exit", pid, returncode)      whenever a child ends (negative: signal)
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures
+import os
+import pickle
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from typing import Any
+
+_HEADER = struct.Struct("!I")
+PRELOAD = (
+    "pandas",
+    "pyarrow",
+    "pyarrow.csv",
+    "pyarrow.parquet",
+    "fsspec",
+    "daskprs.runtime.child",
+    "daskprs.data",
+    "daskprs.output.rows",
+)
+
+
+def _send(sock: socket.socket, msg: Any, fds: list[int] | None = None) -> None:
+    data = pickle.dumps(msg)
+    payload = _HEADER.pack(len(data)) + data
+    if fds:
+        socket.send_fds(sock, [payload[:1]], fds)
+        sock.sendall(payload[1:])
+    else:
+        sock.sendall(payload)
+
+
+def _recv_exact(sock: socket.socket, n: int, fds_out: list[int] | None = None) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        if fds_out is not None and not buf:
+            chunk, fds, _flags, _addr = socket.recv_fds(sock, n - len(buf), 4)
+            fds_out.extend(fds)
+        else:
+            chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("zygote socket closed")
+        buf += chunk
+    return buf
+
+
+def _recv(sock: socket.socket, fds_out: list[int] | None = None) -> Any:
+    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size, fds_out))
+    return pickle.loads(_recv_exact(sock, size))
+
+
+# ----------------------------------------------------------------------------- zygote process
+def _serve(sock: socket.socket) -> int:
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    while True:
+        ready, _, _ = select.select([sock, wake_r], [], [], 1.0)
+        if wake_r in ready:
+            os.read(wake_r, 4096)
+        _reap(sock)
+        if sock not in ready:
+            continue
+        fds: list[int] = []
+        try:
+            msg = _recv(sock, fds)
+        except (EOFError, OSError):
+            return 0  # the worker went away; children die with us (PDEATHSIG)
+        if msg[0] != "spawn" or len(fds) != 2:
+            _send(sock, ("error", f"bad request {msg[0]!r}"))
+            continue
+        _, stdout_path, stderr_path = msg
+        pid = os.fork()
+        if pid == 0:  # the entry-script process
+            code = 1
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                sock.close()
+                os.close(wake_r)
+                os.close(wake_w)
+                os.setsid()
+                out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(out, 1)
+                os.dup2(err, 2)
+                os.close(out)
+                os.close(err)
+                sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+                sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+                from daskprs.runtime import child
+
+                code = child.main([str(fds[0]), str(fds[1])])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:  # noqa: BLE001
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        _send(sock, ("pid", pid))
+
+
+def _reap(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        code = os.waitstatus_to_exitcode(status)
+        try:
+            _send(sock, ("exit", pid, code))
+        except OSError:
+            return
+
+
+def main() -> int:
+    from daskprs.runtime.child import _die_with_parent
+
+    _die_with_parent()
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    return _serve(sock)
+
+
+# ----------------------------------------------------------------------------- worker side
+class ZygoteChild:
+    """A Popen-like handle on a process forked by the zygote."""
+
+    def __init__(self, zygote: Zygote, pid: int) -> None:
+        self.zygote = zygote
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        return self.zygote.exit_codes.get(self.pid)
+
+    def wait(self, timeout: float | None = None) -> int:
+        with self.zygote.cond:
+            if not self.zygote.cond.wait_for(lambda: self.pid in self.zygote.exit_codes, timeout):
+                raise subprocess.TimeoutExpired("entry process", timeout or 0)
+            return self.zygote.exit_codes[self.pid]
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class Zygote:
+    def __init__(self) -> None:
+        self.exit_codes: dict[int, int] = {}
+        self.cond = threading.Condition()
+        self._replies: list[Any] = []
+        self._lock = threading.Lock()  # one spawn request at a time
+        parent, child = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "daskprs.runtime.zygote", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+        )
+        child.close()
+        self.sock = parent
+        self.alive = True
+        self._reader = threading.Thread(target=self._read, name="daskprs-zygote", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                msg = _recv(self.sock)
+            except (EOFError, OSError):
+                with self.cond:
+                    self.alive = False
+                    self.cond.notify_all()
+                return
+            with self.cond:
+                if msg[0] == "exit":
+                    self.exit_codes[msg[1]] = msg[2]
+                else:
+                    self._replies.append(msg)
+                self.cond.notify_all()
+
+    def spawn(self, fds: list[int], stdout_path: str, stderr_path: str) -> ZygoteChild:
+        with self._lock:
+            _send(self.sock, ("spawn", stdout_path, stderr_path), fds)
+            with self.cond:
+                if not self.cond.wait_for(lambda: self._replies or not self.alive, 60):
+                    raise OSError("the zygote did not answer")
+                if not self._replies:
+                    raise OSError("the zygote died")
+                reply = self._replies.pop(0)
+        if reply[0] != "pid":
+            raise OSError(f"the zygote could not fork: {reply[1]}")
+        return ZygoteChild(self, reply[1])
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_zygote: Zygote | None = None
+_zygote_lock = threading.Lock()
+# The zygote asks to die with the thread that started it (PR_SET_PDEATHSIG), so it is started
+# from this thread, which lives as long as the process.
+_starter = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="daskprs-zygote-start")
+
+
+def get_zygote() -> Zygote | None:
+    """The process-wide zygote, started on first use; None where fork is unavailable or the
+    zygote cannot start (callers then start plain processes)."""
+    global _zygote
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return None
+    if os.environ.get("DASKPRS_NO_ZYGOTE"):
+        return None
+    with _zygote_lock:
+        if _zygote is None or not _zygote.alive or _zygote.proc.poll() is not None:
+            try:
+                _zygote = _starter.submit(Zygote).result()
+            except OSError:
+                return None
+            atexit.register(_zygote.close)
+        return _zygote
+
+
+def warm_up() -> None:
+    """Start the zygote in the background (it imports pandas/pyarrow: about a second)."""
+    threading.Thread(target=get_zygote, name="daskprs-zygote-warm-up", daemon=True).start()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
