@@ -81,12 +81,13 @@ def _serve(sock: socket.socket) -> int:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    sock_fd = sock.fileno()
     while True:
-        ready, _, _ = select.select([sock, wake_r], [], [], 1.0)
+        ready, _, _ = select.select([sock_fd, wake_r], [], [], 1.0)
         if wake_r in ready:
             os.read(wake_r, 4096)
         _reap(sock)
-        if sock not in ready:
+        if sock_fd not in ready:
             continue
         fds: list[int] = []
         try:
