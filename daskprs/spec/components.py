@@ -8,6 +8,7 @@ error names the file the user has to edit, and relative paths resolve against th
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,10 @@ from daskprs.spec import keys as K
 from daskprs.spec.keys import Where
 
 _NESTED = ("task", "resources", "retry_settings")
+
+
+class SpecWarning(UserWarning):
+    """Something in a spec is accepted (as Azure accepts it) but probably not what was meant."""
 
 
 @dataclass
@@ -166,9 +171,27 @@ def build_node(name: str, raw: dict[str, Any], where: Where, base_dir: str) -> N
     if kind not in ("parallel", "command"):
         (where / "type").fail(f"must be parallel or command; got {kind!r}")
     node_keys = K.PARALLEL_NODE_KEYS if kind == "parallel" else K.COMMAND_NODE_KEYS
-    K.check_keys(raw, node_keys, where, f"a {kind} step")
-    K.check_cloud_types(raw, where)
     node = Node(name=name, kind=str(kind), where=where)
+    if comp_body is None:
+        K.check_keys(raw, node_keys, where, f"a {kind} step")
+    else:
+        # Azure's schema for a step that uses a component INCLUDEs unknown keys: accepted,
+        # recorded and warned about (a typo there is silently ignored by Azure too)
+        for key in raw:
+            if key not in node_keys | {"comment"}:
+                node.cloud[str(key)] = raw[key]
+                warnings.warn(
+                    f"{where.file}: {(where / str(key)).key}: unknown key {key!r} ignored "
+                    "(Azure ignores it too)",
+                    SpecWarning,
+                    stacklevel=2,
+                )
+        raw = {k: v for k, v in raw.items() if k in node_keys | {"comment"}}
+    if isinstance(raw.get("task"), dict) and "type" not in raw["task"]:
+        (where / "task" / "type").fail(
+            f"is required whenever a step gives task: one of {', '.join(K.TASK_TYPES)}"
+        )
+    K.check_cloud_types(raw, where)
     io_keys = frozenset({"inputs", "outputs", "type", "component"})
     if comp_body is not None:
         assert comp_at is not None

@@ -62,12 +62,12 @@ PIPELINE_KEYS = frozenset(
     }
 )
 
-# ParallelSchema (component-based node) | PipelineParallelJobSchema (inline node)
+# an inline parallel step (PipelineParallelJobSchema; Azure rejects `comment` there, and
+# accepts any key on a step that uses a component: ParallelSchema INCLUDEs unknown keys)
 PARALLEL_NODE_KEYS = frozenset(
     {
         "$schema",
         "type",
-        "comment",
         "component",
         "compute",
         "environment",
