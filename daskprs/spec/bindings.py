@@ -113,3 +113,24 @@ def optional_bindings(text: str) -> set[Binding]:
     for m in OPTIONAL_RE.finditer(text):
         out.update(find_bindings(m.group(1)))
     return out
+
+
+def fill_run_time(
+    tokens: tuple[str, ...] | list[str],
+    input_paths: dict[str, str],
+    output_paths: dict[str, str],
+) -> tuple[str, ...]:
+    """Substitute the bindings the parser had to leave in ``program_arguments``: outputs that
+    live under the run directory and inputs produced by other steps, known only at run time.
+
+    >>> fill_run_time(("--out", "${{outputs.o}}", "--k=${{inputs.d}}"), {"d": "/r/d"}, {"o": "/r/o"})
+    ('--out', '/r/o', '--k=/r/d')
+    """
+
+    def value(b: Binding) -> str | None:
+        if b.scope != "self":
+            return None
+        table = input_paths if b.kind == "inputs" else output_paths
+        return table.get(b.name)
+
+    return tuple(substitute(t, value) for t in tokens)

@@ -354,3 +354,35 @@ def test_setting_bound_to_pipeline_input(project):
     s = load_job(project.write(doc)).steps["batch_prediction"]
     assert isinstance(s, ParallelStep)
     assert s.mini_batch_size == 2048 and s.retry.max_retries == 5
+
+
+def test_many_models_shape():
+    """Azure's orange-juice example: a command step writes an MLTable that a partitioned
+    parallel step consumes."""
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[1] / "oracle_spec"
+    job = load_job(corpus / "ok_many_models.yml")
+    assert list(job.steps) == ["partition_job", "parallel_train"]
+    prep = job.steps["partition_job"]
+    assert isinstance(prep, CommandStep)
+    assert prep.inputs["partition_keys"] == InputSpec(
+        "partition_keys", "literal", value="Store,Brand"
+    )
+    assert prep.code_dir == str(corpus / "components" / "partition")
+    assert prep.outputs["tabular_output_data"].type == "mltable"
+    train = job.steps["parallel_train"]
+    assert isinstance(train, ParallelStep)
+    assert train.input_data == InputSpec(
+        "data_source", "mltable", mode="direct", from_step=("partition_job", "tabular_output_data")
+    )
+    assert train.depends_on == ("partition_job",)
+    assert train.partition_keys == ("Store", "Brand")
+    assert train.environment_variables == {"AZUREML_PARALLEL_EXAMPLE": "1a_yml"}
+    assert train.prs.error_threshold == -1 and train.prs.copy_logs_to_parent is True
+    assert train.program_arguments[:4] == (
+        "--drop_cols",
+        "Revenue,Advert,Store,Brand",
+        "--output_dir",
+        "${{outputs.model_folder}}",  # under the run dir: filled by the engine (fill_run_time)
+    )

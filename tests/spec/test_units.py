@@ -172,3 +172,16 @@ def test_scalar_coercion_matches_marshmallow():
     ]
     with pytest.raises(PipelineSpecError):
         as_bool("maybe", w)
+
+
+def test_fill_run_time_leaves_unknown_bindings():
+    from daskprs.spec.bindings import fill_run_time
+
+    tokens = ("--o", "${{outputs.o}}", "--x", "${{outputs.other}}", "plain")
+    assert fill_run_time(tokens, {}, {"o": "/run/step/outputs/o"}) == (
+        "--o",
+        "/run/step/outputs/o",
+        "--x",
+        "${{outputs.other}}",
+        "plain",
+    )
