@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +139,7 @@ def _parse_csv(
     if not data.strip(b"\r\n"):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
     kinds = schema.kind_map if typed else {}
-    if len(reader.delimiter) == 1:
+    if len(reader.delimiter) == 1 and not _quote_spans_lines(data, reader):
         try:
             return _arrow_csv(data, cols, reader, codec, kinds)
         except pa.ArrowInvalid:
@@ -150,6 +151,23 @@ def _parse_csv(
                     pass
     df = _python_csv(data, cols, reader, codec)
     return column_types.apply_kinds(df, kinds)
+
+
+_ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.MULTILINE)
+
+
+def _quote_spans_lines(data: bytes, reader: Reader) -> bool:
+    """A quoted field left open at a line end, in single-line mode (mltable splits it there)."""
+    return not reader.support_multi_line and b'"' in data and _ODD_QUOTES.search(data) is not None
+
+
+def _single_line(line: str, delimiter: str) -> list[str]:
+    """One line as one record; a quote still open at the line end keeps its quote (mltable)."""
+    fields = next(csv.reader([line], delimiter=delimiter), [])
+    starts = [i for i, ch in enumerate(line) if ch == '"' and (i == 0 or line[i - 1] == delimiter)]
+    if fields and any(line[i:].count('"') % 2 for i in starts):
+        fields[-1] = '"' + fields[-1]
+    return fields
 
 
 def _dedupe(cols: list[str]) -> list[str]:
@@ -199,8 +217,10 @@ def _python_csv(data: bytes, cols: list[str], reader: Reader, codec: str) -> pd.
         lines = [ln.rstrip("\r") for ln in text.split("\n")]
         if lines and lines[-1] == "":
             lines.pop()
-    if len(reader.delimiter) == 1:
+    if len(reader.delimiter) == 1 and reader.support_multi_line:
         rows = list(csv.reader(lines, delimiter=reader.delimiter))
+    elif len(reader.delimiter) == 1:  # every newline ends a record, even inside quotes
+        rows = [_single_line(ln, reader.delimiter) for ln in lines]
     else:
         rows = [ln.split(reader.delimiter) for ln in lines]
     n = len(cols)

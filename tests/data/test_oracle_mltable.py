@@ -62,6 +62,12 @@ def oracle(tmp_path_factory) -> dict[str, Any]:
     return json.loads((tmp / "out.json").read_text())
 
 
+def _known(request: pytest.FixtureRequest, meta: dict[str, Any], what: str) -> None:
+    why = (meta.get("known_difference") or {}).get(what)
+    if why:
+        request.applymarker(pytest.mark.xfail(reason=f"KNOWN_DIFFERENCES.md: {why}", strict=True))
+
+
 def ours(name: str, size: int | None = None) -> list[Any]:
     table = load_mltable(str(CASES_DIR / name))
     return [load_piece(p) for p in plan_mini_batches(table, size)]
@@ -91,8 +97,9 @@ def compare_frames(mine: dict[str, Any], theirs: dict[str, Any], mode: str) -> N
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_same_table_as_mltable(oracle, name):
+def test_same_table_as_mltable(oracle, name, request):
     meta = case_meta(name)
+    _known(request, meta, "table")
     result = oracle[name]
     if "error" in result:
         pytest.fail(f"mltable could not read this case: {result['error']}")
@@ -104,8 +111,9 @@ def test_same_table_as_mltable(oracle, name):
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if case_meta(n)["partition_sizes"]])
-def test_same_mini_batches_as_mltable(oracle, name):
+def test_same_mini_batches_as_mltable(oracle, name, request):
     meta = case_meta(name)
+    _known(request, meta, "mini_batches")
     for size in meta["partition_sizes"]:
         theirs = oracle[name]["partitions"][str(size)]
         if "error" in theirs:

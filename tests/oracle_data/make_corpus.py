@@ -219,6 +219,55 @@ def main() -> None:
         "csv_big", csv(), {"data.csv": csv_rows(1000)}, partition_sizes=[1024, 4096, 10000, 1 << 20]
     )
 
+    late = "n\n" + "".join(f"{i}\n" for i in range(500))
+    case("csv_late_string_row_300", csv(), {"data.csv": late.replace("\n300\n", "\nx300\n")})
+    case("csv_late_float_row_150", csv(), {"data.csv": late.replace("\n150\n", "\n150.5\n")})
+    case(
+        "csv_header_only",
+        csv(),
+        {"data.csv": "a,b\n"},
+        partition_sizes=[2, 100],
+        known_difference={
+            "table": "an empty table keeps its header's columns (mltable: no columns)"
+        },
+    )
+    case("csv_duplicate_header", csv(), {"data.csv": "a,a,b\n1,2,3\n"})
+    case("csv_spaces", csv(), {"data.csv": "a,b\n 5 , x \n6,y\n"})
+    case("csv_quoted_newline_single_line_mode", csv(), {"data.csv": 'a,b,c\n1,"x\ny",3\n2,z,4\n'})
+    case(
+        "csv_different_headers_windows",
+        {
+            **mixed,
+            "transformations": [{"read_delimited": {"header": "all_files_different_headers"}}],
+        },
+        {
+            "f1.csv": "a,b\n" + "".join(f"{i},v{i}\n" for i in range(10)),
+            "sub/f3.csv": "c,a\n5,6\n7,8\n",
+        },
+        partition_sizes=[16],
+        known_difference={
+            "mini_batches": "every mini batch has the union of columns (mltable: each partition only its file's columns)"
+        },
+    )
+    case(
+        "jsonl_nested",
+        {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]},
+        {
+            "d.jsonl": jsonl(
+                [
+                    {"k": 1, "obj": {"x": "a"}, "arr": ["p", "q"]},
+                    {"k": 2, "obj": {"x": "b"}, "arr": []},
+                ]
+            )
+        },
+    )
+    case(
+        "jsonl_mixed_numbers",
+        {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]},
+        {"d.jsonl": jsonl([{"c": 1.5}, {"c": 2}, {"c": None}])},
+        known_difference={"table": "an int in a float JSON column stays a number (mltable: null)"},
+    )
+
     # --- parquet
     cols = {
         "i": [1, 2, None, 4],
