@@ -918,8 +918,8 @@ def _is_tabular(spec: InputSpec, w: Where) -> bool | None:
     """True for a tabular mltable, False for a file list, None when unknown until run time."""
     if spec.type in ("uri_folder", "uri_file"):
         return False
-    if spec.type != "mltable" or spec.path is None:
-        return None
+    if spec.type != "mltable" or spec.path is None or is_url(spec.path):
+        return None  # produced by another step, or remote: read when the step runs
     from daskprs.data.mltable_spec import load_mltable
 
     try:

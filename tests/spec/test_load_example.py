@@ -196,3 +196,10 @@ def test_urls_are_accepted_unchecked(project):
     s = load_job(project.write(doc)).steps["batch_prediction"]
     assert isinstance(s, ParallelStep)
     assert s.input_data.path == "s3://bucket/data"
+
+
+def test_remote_mltable_is_not_opened_while_parsing(project):
+    doc = project.pipeline()
+    doc["jobs"]["batch_prediction"]["inputs"]["input_data"]["path"] = "s3://no-such-bucket/table"
+    s = load_job(project.write(doc)).steps["batch_prediction"]
+    assert s.input_data.path == "s3://no-such-bucket/table"
