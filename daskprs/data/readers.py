@@ -136,7 +136,7 @@ def _parse_csv(
 ) -> pd.DataFrame:
     cols = _dedupe(cols)
     codec = "utf-8"
-    if not data.strip(b"\r\n"):
+    if not data or (len(data) < 8 and not data.strip(b"\r\n")):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
     kinds = schema.kind_map if typed else {}
     if len(reader.delimiter) == 1 and not _quote_spans_lines(data, reader):
@@ -190,7 +190,7 @@ def _arrow_csv(
     types = {c: column_types.arrow_type(kinds.get(c, "string")) for c in cols}
     table = pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=cols, encoding=codec, block_size=1 << 26),
+        read_options=pacsv.ReadOptions(column_names=cols, encoding=codec, block_size=1 << 22),
         parse_options=pacsv.ParseOptions(
             delimiter=reader.delimiter, newlines_in_values=reader.support_multi_line
         ),

@@ -1,0 +1,113 @@
+"""Read throughput of the data layer vs plain pandas / pyarrow on the same files.
+
+    .venv/bin/python benchmarks/bench_read.py [--rows 1000000] [--dir /tmp/daskprs-bench]
+
+Writes a CSV and a parquet file, then times (best of --repeat runs, one process, no Dask):
+plain ``pandas.read_csv`` / ``pyarrow.csv.read_csv(...).to_pandas()`` / ``pandas.read_parquet``
+against planning + ``load_piece`` over every mini batch at several ``mini_batch_size`` values.
+Prints MB/s and our ratio to the faster plain reader (target: >= 0.80). On a shared, busy
+machine use ``--cpu``: CPU seconds of all threads instead of wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from daskprs.data import load_mltable, load_piece, plan_mini_batches
+
+CLOCK = time.perf_counter
+
+
+def best(fn: Callable[[], object], repeat: int) -> float:
+    """Best of ``repeat`` runs, on CLOCK (wall time, or CPU time of all threads with --cpu)."""
+    times = []
+    for _ in range(repeat):
+        t0 = CLOCK()
+        fn()
+        times.append(CLOCK() - t0)
+    return min(times)
+
+
+def make_data(folder: Path, rows: int) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, pq_path = folder / "csv" / "data.csv", folder / "pq" / "data.parquet"
+    if not csv_path.exists() or not pq_path.exists():
+        rng = np.random.default_rng(0)
+        df = pd.DataFrame(
+            {
+                "id": np.arange(rows),
+                "x": rng.normal(size=rows),
+                "y": rng.integers(0, 1000, size=rows),
+                "name": [f"item-{i % 5000}" for i in range(rows)],
+                "flag": rng.integers(0, 2, size=rows).astype(bool),
+            }
+        )
+        csv_path.parent.mkdir(exist_ok=True)
+        pq_path.parent.mkdir(exist_ok=True)
+        df.to_csv(csv_path, index=False)
+        df.to_parquet(pq_path, index=False, row_group_size=100_000)
+    (csv_path.parent / "MLTable").write_text(
+        "paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {}\n"
+    )
+    (pq_path.parent / "MLTable").write_text(
+        "paths:\n  - file: ./data.parquet\ntransformations:\n  - read_parquet: {}\n"
+    )
+    return csv_path, pq_path
+
+
+def ours(folder: Path, size: int) -> int:
+    pieces = plan_mini_batches(load_mltable(str(folder)), size)
+    return sum(len(load_piece(p)) for p in pieces)  # type: ignore[arg-type]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--dir", default="/tmp/daskprs-bench")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--cpu", action="store_true", help="time CPU seconds (stable on a busy machine)"
+    )
+    args = ap.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
+    csv_path, pq_path = make_data(Path(args.dir), args.rows)
+    mb = os.path.getsize(csv_path) / 2**20
+    pmb = os.path.getsize(pq_path) / 2**20
+    print(f"CSV {mb:.1f} MiB, parquet {pmb:.1f} MiB, {args.rows} rows")
+
+    t_pandas = best(lambda: pd.read_csv(csv_path), args.repeat)
+    t_arrow = best(lambda: pacsv.read_csv(csv_path).to_pandas(), args.repeat)
+    base = min(t_pandas, t_arrow)
+    print(f"{'pandas.read_csv':28s} {mb / t_pandas:8.1f} MB/s")
+    print(f"{'pyarrow.csv + to_pandas':28s} {mb / t_arrow:8.1f} MB/s")
+    for label, size in [("1mb", 2**20), ("16mb", 16 * 2**20), ("64mb", 64 * 2**20)]:
+        t = best(lambda size=size: ours(csv_path.parent, size), args.repeat)
+        print(
+            f"{'daskprs csv ' + label:28s} {mb / t:8.1f} MB/s   ratio vs best plain: {base / t:.2f}"
+        )
+
+    t_pq = best(lambda: pd.read_parquet(pq_path), args.repeat)
+    print(f"{'pandas.read_parquet':28s} {pmb / t_pq:8.1f} MB/s")
+    for label, size in [("1mb", 2**20), ("16mb", 16 * 2**20)]:
+        t = best(lambda size=size: ours(pq_path.parent, size), args.repeat)
+        print(
+            f"{'daskprs parquet ' + label:28s} {pmb / t:8.1f} MB/s   ratio vs pandas: {t_pq / t:.2f}"
+        )
+    assert pq.ParquetFile(pq_path).metadata.num_rows == args.rows
+
+
+if __name__ == "__main__":
+    main()
