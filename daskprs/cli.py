@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--scheduler", help="address of an existing Dask scheduler (tcp://host:8786)"
     )
+    create.add_argument("--tls-ca-file", help="CA certificate for a tls:// scheduler")
+    create.add_argument("--tls-cert", help="client certificate for a tls:// scheduler")
+    create.add_argument("--tls-key", help="client private key for a tls:// scheduler")
     create.add_argument("--name", help="job name (default: the YAML's name or the file stem)")
     create.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     create.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -81,6 +84,7 @@ def _create(args: argparse.Namespace) -> int:
 
         job = replace(job, name=args.name)
     progress = Progress() if args.quiet else TqdmProgress()
+    security = _security(args)
     try:
         result = run(
             job,
@@ -88,12 +92,41 @@ def _create(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             resume=args.resume,
             progress=progress,
+            security=security,
         )
     except KeyboardInterrupt:
         print("daskprs: interrupted; continue with --resume --run-dir", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(json.dumps(result.as_dict(), indent=2, default=str))
     return EXIT_OK if result.status == "Completed" else EXIT_FAILED
+
+
+def _security(args: argparse.Namespace) -> object | None:
+    """TLS settings from the flags; otherwise None (dask's config, if any, applies)."""
+    files = (args.tls_ca_file, args.tls_cert, args.tls_key)
+    if not any(files):
+        if (args.scheduler or "").startswith("tls://"):
+            import dask.config
+
+            if not dask.config.get("distributed.comm.tls.ca-file", None):
+                raise SpecError(
+                    f"--scheduler {args.scheduler} is a TLS address: pass --tls-ca-file, "
+                    "--tls-cert and --tls-key (or set distributed.comm.tls.* in the dask config)"
+                )
+        return None
+    if not all(files):
+        raise SpecError("--tls-ca-file, --tls-cert and --tls-key go together")
+    for flag, path in zip(("--tls-ca-file", "--tls-cert", "--tls-key"), files, strict=True):
+        if not os.path.exists(path):
+            raise SpecError(f"{flag}: no such file {path}")
+    from distributed.security import Security
+
+    return Security(
+        tls_ca_file=args.tls_ca_file,
+        tls_client_cert=args.tls_cert,
+        tls_client_key=args.tls_key,
+        require_encryption=True,
+    )
 
 
 def _show(run_dir: str) -> int:

@@ -123,6 +123,7 @@ def run_job(
                     resume=resume,
                     progress=progress,
                     outputs=outputs,
+                    ship_code=info.kind != "embedded",
                 )
                 if step.prs.copy_logs_to_parent and os.path.isdir(res.logs_dir):
                     # --copy_logs_to_parent: the pipeline's logs/<step>/ gets a copy

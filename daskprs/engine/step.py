@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import os
 import queue
 import shutil
@@ -24,6 +25,7 @@ from daskprs.engine.ledger import Ledger
 from daskprs.engine.progress import Progress
 from daskprs.logs.tree import StepLogs
 from daskprs.output.assemble import assemble, output_file
+from daskprs.runtime.code import pack
 from daskprs.runtime.plugin import NOT_RUN, PrsWorkerPlugin, abort_run, plugin_name, run_group
 from daskprs.runtime.protocol import (
     CANCELLED,
@@ -149,8 +151,17 @@ class _Run:
             return
         self._n += 1
         key = f"daskprs-{self.config.run_id}-{self._n}"
+        chosen = self.config.worker_addresses
         fut = self.client.submit(
-            run_group, self.config.run_id, items, key=key, pure=False, retries=0, priority=priority
+            run_group,
+            self.config.run_id,
+            items,
+            key=key,
+            pure=False,
+            retries=0,
+            priority=priority,
+            workers=list(chosen) if chosen else None,
+            allow_other_workers=bool(chosen),  # a lost chosen worker's work may move
         )
         self.futures[key] = fut
         self.items[key] = items
@@ -258,6 +269,7 @@ def run_parallel_step(
     resume: bool = False,
     progress: Progress | None = None,
     outputs: dict[str, str] | None = None,
+    ship_code: bool = False,
 ) -> StepResult:
     t_start = time.monotonic()
     progress = progress or Progress()
@@ -302,6 +314,14 @@ def run_parallel_step(
         accounts.record(rec, final=True)
 
     config = _process_config(step, paths, outputs, kind, pieces, run_dir)
+    placement = _place(step, client)
+    config = dataclasses.replace(config, worker_addresses=placement.chosen)
+    if ship_code:
+        archive, code_hash = pack(step.code_dir)
+        config = dataclasses.replace(config, code_archive=archive, code_hash=code_hash)
+    for note in placement.notes:
+        progress.message(note)
+        logs.overview(note)
     run = _Run(step, client, paths, pieces, logs, ledger, accounts, config, progress)
     todo = [(p, ledger.attempts.get(p.id, 0) + 1) for p in pieces if p.id not in ledger.final]
     progress.start(step.name, len(pieces))
@@ -309,12 +329,11 @@ def run_parallel_step(
     ledger.open()
 
     plugin = PrsWorkerPlugin(config)
-    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
     status = COMPLETED
     try:
         if todo:
             client.register_plugin(plugin, name=plugin.name)
-            run.submit_all(todo, processes=max(1, n_workers) * step.max_concurrency_per_instance)
+            run.submit_all(todo, processes=placement.workers * step.max_concurrency_per_instance)
             run.loop(step.prs.effective_progress_update_timeout(step.retry.timeout))
         if not run.cause:
             run.cause = accounts.crossed() or ""
@@ -361,9 +380,39 @@ def run_parallel_step(
         outputs,
         paths.logs,
         time.monotonic() - t_start,
-        info={"plan_seconds": round(plan_seconds, 3), "kind": kind},
+        info={
+            "plan_seconds": round(plan_seconds, 3),
+            "kind": kind,
+            "workers_used": placement.workers,
+            "processes_per_worker": step.max_concurrency_per_instance,
+            "placement_notes": placement.notes,
+        },
     )
     return result
+
+
+@dataclass
+class Placement:
+    workers: int  # Dask workers hosting entry processes
+    chosen: tuple[str, ...] | None  # their addresses, when not every worker is used
+    notes: list[str]
+
+
+def _place(step: ParallelStep, client: Client) -> Placement:
+    """instance_count -> Dask workers: the first instance_count workers (sorted by address);
+    every worker when the cluster has fewer, with a note saying so."""
+    addresses = sorted(client.scheduler_info(n_workers=-1)["workers"])
+    notes: list[str] = []
+    if not addresses:
+        return Placement(1, None, ["the cluster has no workers yet; waiting for some"])
+    if step.instance_count >= len(addresses):
+        if step.instance_count > len(addresses):
+            notes.append(
+                f"instance_count is {step.instance_count} but the cluster has {len(addresses)} "
+                f"worker(s); running on {len(addresses)}"
+            )
+        return Placement(len(addresses), None, notes)
+    return Placement(step.instance_count, tuple(addresses[: step.instance_count]), notes)
 
 
 def _process_config(

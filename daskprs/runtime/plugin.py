@@ -9,6 +9,7 @@ worker internals.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import queue
 import re
@@ -17,10 +18,12 @@ from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
+from daskprs.runtime.code import unpack
 from daskprs.runtime.monitor import ResourceMonitor
 from daskprs.runtime.process import EntryProcess
 from daskprs.runtime.protocol import CANCELLED, INIT_FAILED, AttemptRecord, ProcessConfig
 
+_setup_lock = threading.Lock()
 NOT_RUN = "NOT_RUN"  # a piece the task gave back untouched (init failure, abort): no attempt used
 
 
@@ -157,16 +160,31 @@ class PrsWorkerPlugin(WorkerPlugin):
         self.shutdown_errors: list[str] = []
 
     def setup(self, worker: Any) -> None:
-        node = node_name(worker)
-        self.pool = ProcessPool(self.config, node)
-        self.pool.start()
-        self.monitor = ResourceMonitor(
-            os.path.join(self.config.logs_dir, "sys", "perf", node),
-            self.config.resource_monitor_interval,
-            self.pool.live_processes,
-            self.config.logs_dir,
-        )
-        self.monitor.start()
+        chosen = self.config.worker_addresses
+        if chosen is None or worker.address in chosen:
+            self.ensure_pool(worker)
+        # other workers start a pool only if a task reaches them (a chosen worker was lost)
+
+    def ensure_pool(self, worker: Any) -> ProcessPool:
+        with _setup_lock:
+            if self.pool is not None:
+                return self.pool
+            config = self.config
+            if config.code_archive is not None:
+                code_dir = unpack(config.code_archive, config.code_hash)
+                config = dataclasses.replace(config, code_dir=code_dir, code_archive=None)
+            node = node_name(worker)
+            pool = ProcessPool(config, node)
+            pool.start()
+            self.monitor = ResourceMonitor(
+                os.path.join(config.logs_dir, "sys", "perf", node),
+                config.resource_monitor_interval,
+                pool.live_processes,
+                config.logs_dir,
+            )
+            self.monitor.start()
+            self.pool = pool
+            return pool
 
     def teardown(self, worker: Any) -> None:
         if self.monitor is not None:
@@ -178,9 +196,9 @@ class PrsWorkerPlugin(WorkerPlugin):
 def _pool(run_id: str) -> ProcessPool:
     worker = get_worker()
     plugin = worker.plugins.get(plugin_name(run_id))
-    if not isinstance(plugin, PrsWorkerPlugin) or plugin.pool is None:
+    if not isinstance(plugin, PrsWorkerPlugin):
         raise RuntimeError(f"daskprs plugin {plugin_name(run_id)} is not set up on {worker.name}")
-    return plugin.pool
+    return plugin.pool or plugin.ensure_pool(worker)
 
 
 def run_group(run_id: str, items: list[tuple[Any, int]]) -> list[AttemptRecord]:

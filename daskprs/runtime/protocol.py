@@ -43,6 +43,11 @@ class ProcessConfig:
     processes_per_worker: int = 1
     init_timeout: float | None = None  # None: init() is not killed (Azure's current rule)
     resource_monitor_interval: float = 600.0  # sys/perf sampling; 0 turns it off
+    # code shipping to workers that do not share the driver's disk (runtime.code)
+    code_archive: bytes | None = None
+    code_hash: str = ""
+    # the workers chosen to host entry processes (instance_count of them); None: every worker
+    worker_addresses: tuple[str, ...] | None = None
 
 
 @dataclass
