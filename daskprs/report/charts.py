@@ -1,0 +1,274 @@
+"""The report's per-step plots as inline SVG: the mini-batch timeline (one lane per entry-script
+process), throughput over time and resource usage. All plots of a step share one time axis and
+one left margin, so they line up when stacked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from daskprs.report.rundir import Attempt, StepView
+from daskprs.report.svg import (
+    Scale,
+    esc,
+    fmt_number,
+    fmt_seconds,
+    nice_max,
+    num,
+    time_axis,
+    value_axis,
+)
+
+WIDTH = 1000
+LEFT = 140
+RIGHT = 16
+MAX_BARS = 20000  # beyond this the timeline shows the first attempts only (noted under it)
+
+STATUS_COLORS = {
+    "RUN_DONE": "#2f9e67",
+    "SHORT_RETURN": "#a3b93b",
+    "RUN_EXCEPTION": "#d64545",
+    "RUN_TIMEOUT": "#e8871e",
+    "PROCESS_CRASHED": "#8e44ad",
+    "LOAD_TIMEOUT": "#c9a227",
+    "CANCELLED": "#9aa5b1",
+}
+STATUS_LABELS = {
+    "RUN_DONE": "done",
+    "SHORT_RETURN": "done, short return",
+    "RUN_EXCEPTION": "exception",
+    "RUN_TIMEOUT": "timeout",
+    "PROCESS_CRASHED": "process crashed",
+    "LOAD_TIMEOUT": "load timeout",
+    "CANCELLED": "cancelled",
+}
+PALETTE = ["#2f6fdb", "#e8871e", "#2f9e67", "#d64545", "#8e44ad", "#17a2b8", "#c9a227", "#6c757d"]
+
+
+def status_key(a: Attempt) -> str:
+    return "SHORT_RETURN" if a.short_return else a.status
+
+
+def _natural(text: str) -> list[object]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+
+
+@dataclass(frozen=True)
+class Window:
+    t0: float
+    t1: float
+
+    @classmethod
+    def of(cls, step: StepView) -> Window | None:
+        span = step.window
+        if span is None:
+            return None
+        t0, t1 = span
+        return cls(t0, max(t1, t0 + 0.2))
+
+    def x(self) -> Scale:
+        return Scale(self.t0, self.t1, LEFT, WIDTH - RIGHT)
+
+
+def _legend(keys: list[tuple[str, str, str]]) -> str:
+    """HTML legend: (css colour, label, extra text)."""
+    items = "".join(
+        f'<span class="key"><i style="background:{c}"></i>{esc(label)}'
+        f"{' <b>' + esc(extra) + '</b>' if extra else ''}</span>"
+        for c, label, extra in keys
+    )
+    return f'<div class="legend">{items}</div>'
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def timeline(step: StepView, win: Window) -> str:
+    started = [a for a in step.attempts if a.start is not None]
+    drawn = sorted(started, key=lambda a: (a.start or 0.0, a.mini_batch_id))[:MAX_BARS]
+    lanes = sorted({a.process or "?" for a in drawn}, key=_natural)
+    lane_h, bar_h, top = 24.0, 16.0, 8.0
+    height = top + lane_h * max(1, len(lanes)) + 26
+    x = win.x()
+    y_axis = top + lane_h * len(lanes)
+    parts = [
+        f'<svg class="chart timeline" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-label="Timeline of mini batches per process">',
+        time_axis(x, y_axis, y_axis - top, win.t0),
+    ]
+    for i, lane in enumerate(lanes):
+        y = top + i * lane_h
+        if i % 2 == 0:
+            parts.append(
+                f'<rect class="lane" x="{LEFT}" y="{y}" width="{WIDTH - LEFT - RIGHT}" '
+                f'height="{lane_h}"/>'
+            )
+        parts.append(
+            f'<text class="lane-label" x="{LEFT - 8}" y="{y + lane_h / 2}" text-anchor="end" '
+            f'dominant-baseline="middle">{esc(lane)}</text>'
+        )
+    lane_of = {lane: i for i, lane in enumerate(lanes)}
+    for a in drawn:
+        assert a.start is not None
+        x0 = x(a.start)
+        w = max(2.0, x(a.start + a.elapsed) - x0)
+        y = top + lane_of[a.process or "?"] * lane_h + (lane_h - bar_h) / 2.0
+        key = status_key(a)
+        tip = (
+            f"mini batch {a.mini_batch_id}, attempt {a.attempt}: {STATUS_LABELS.get(key, key)}"
+            f"\n{a.process} · {fmt_seconds(a.elapsed)} (run() {fmt_seconds(a.run_seconds)})"
+            f" · {a.succeeded}/{a.total} items"
+            f"{chr(10) + a.error if a.error else ''}"
+        )
+        parts.append(
+            f'<rect class="mb-bar" data-mini-batch="{a.mini_batch_id}" '
+            f'data-attempt="{a.attempt}" data-status="{esc(a.status)}" x="{num(x0)}" '
+            f'y="{num(y)}" width="{num(w)}" height="{bar_h}" rx="3" '
+            f'fill="{STATUS_COLORS.get(key, "#6c757d")}"><title>{esc(tip)}</title></rect>'
+        )
+        label = str(a.mini_batch_id) + (f"·{a.attempt}" if a.attempt > 1 else "")
+        if w >= 8 * len(label) + 6:
+            parts.append(
+                f'<text class="bar-label" x="{num(x0 + w / 2)}" y="{num(y + bar_h / 2)}" '
+                f'text-anchor="middle" dominant-baseline="central">{esc(label)}</text>'
+            )
+    parts.append("</svg>")
+    counts: dict[str, int] = {}
+    for a in started:
+        counts[status_key(a)] = counts.get(status_key(a), 0) + 1
+    legend = _legend(
+        [
+            (STATUS_COLORS.get(k, "#6c757d"), STATUS_LABELS.get(k, k), str(n))
+            for k, n in sorted(counts.items(), key=lambda kv: list(STATUS_COLORS).index(kv[0]))
+            if k in STATUS_COLORS
+        ]
+        + [("#6c757d", k, str(n)) for k, n in counts.items() if k not in STATUS_COLORS]
+    )
+    notes = []
+    if len(started) > len(drawn):
+        notes.append(f"Showing the first {len(drawn)} of {len(started)} attempts.")
+    if len(step.attempts) > len(started):
+        notes.append(f"{len(step.attempts) - len(started)} attempts have no start time.")
+    note = f'<p class="note">{esc(" ".join(notes))}</p>' if notes else ""
+    return "".join(parts) + legend + note
+
+
+# --------------------------------------------------------------------------- line charts
+
+
+@dataclass
+class Series:
+    label: str
+    points: list[tuple[float, float]]
+    color: str = ""
+    step: bool = False  # draw as a step function (cumulative counts)
+
+
+def line_chart(
+    series: list[Series], win: Window, unit: str = "", y_max: float | None = None, height: int = 170
+) -> str:
+    series = [s for s in series if s.points]
+    if not series:
+        return '<p class="empty">No samples.</p>'
+    top, bottom = 10, height - 24
+    top_value = max(v for s in series for _, v in s.points)
+    y = Scale(0.0, y_max if y_max is not None else nice_max(top_value * 1.05), bottom, top)
+    x = win.x()
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img">',
+        value_axis(y, LEFT, WIDTH - RIGHT, unit),
+        time_axis(x, bottom, bottom - top, win.t0),
+        f'<line class="axis" x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}"/>',
+    ]
+    for i, s in enumerate(series):
+        color = s.color or PALETTE[i % len(PALETTE)]
+        pts = sorted(s.points)
+        coords: list[tuple[float, float]] = []
+        for j, (t, v) in enumerate(pts):
+            if s.step and j:
+                coords.append((x(t), y(pts[j - 1][1])))
+            coords.append((x(t), y(v)))
+        path = " ".join(f"{num(px)},{num(py)}" for px, py in coords)
+        parts.append(
+            f'<polyline class="series" fill="none" stroke="{color}" points="{path}">'
+            f"<title>{esc(s.label)}</title></polyline>"
+        )
+        if len(pts) <= 60:
+            for t, v in pts:
+                parts.append(
+                    f'<circle cx="{num(x(t))}" cy="{num(y(v))}" r="2.6" fill="{color}">'
+                    f"<title>{esc(s.label)}: {esc(fmt_number(v))}{esc(unit)} at "
+                    f"{esc(fmt_seconds(t - win.t0))}</title></circle>"
+                )
+    parts.append("</svg>")
+    legend = _legend(
+        [(s.color or PALETTE[i % len(PALETTE)], s.label, "") for i, s in enumerate(series)]
+    )
+    return "".join(parts) + (legend if len(series) > 1 else "")
+
+
+def throughput(step: StepView, win: Window) -> str:
+    """Cumulative finished mini batches (done / failed attempts) and succeeded items."""
+    ended = sorted((a for a in step.attempts if a.end is not None), key=lambda a: a.end or 0.0)
+    if not ended:
+        return '<p class="empty">No mini batch has finished yet.</p>'
+    done: list[tuple[float, float]] = [(win.t0, 0.0)]
+    failed: list[tuple[float, float]] = [(win.t0, 0.0)]
+    items: list[tuple[float, float]] = [(win.t0, 0.0)]
+    n_done = n_failed = n_items = 0
+    for a in ended:
+        assert a.end is not None
+        if a.is_failure:
+            n_failed += 1
+            failed.append((a.end, n_failed))
+        else:
+            n_done += 1
+            done.append((a.end, n_done))
+        n_items += a.succeeded
+        items.append((a.end, n_items))
+    span = max(1e-9, (ended[-1].end or win.t0) - win.t0)
+    rate = f"{n_items / span:,.0f} items/s, {len(ended) / span:,.2f} mini batches/s on average"
+    charts = line_chart(
+        [
+            Series("attempts done", done, STATUS_COLORS["RUN_DONE"], step=True),
+            Series("attempts failed", failed, STATUS_COLORS["RUN_EXCEPTION"], step=True),
+        ],
+        win,
+        height=150,
+    )
+    item_chart = line_chart(
+        [Series("succeeded items", items, "#2f6fdb", step=True)], win, height=150
+    )
+    return (
+        f'<p class="caption">{esc(rate)}</p>'
+        f'<div class="sub">Mini-batch attempts finished (cumulative)</div>{charts}'
+        f'<div class="sub">Succeeded items (cumulative)</div>{item_chart}'
+    )
+
+
+def resources(step: StepView, win: Window) -> str:
+    cpu, mem, rss = [], [], []
+    for node, tables in sorted(step.perf.items()):
+        node_table = tables.get("node_resource_usage.csv")
+        if node_table is not None:
+            cpu.append(Series(node, node_table.series("cpu_percent")))
+            mem.append(Series(node, node_table.series("memory_used_mb")))
+        procs = tables.get("processes_resource_usage.csv")
+        if procs is not None:
+            names = sorted({r.get("process", "") for r in procs.rows}, key=_natural)
+            for name in names:
+                rss.append(Series(f"{node}/{name}", procs.series("rss_mb", {"process": name})))
+    if not cpu and not rss:
+        return (
+            '<p class="empty">No resource samples (sys/perf is empty; '
+            "--resource_monitor_interval 0 turns it off).</p>"
+        )
+    out = []
+    if cpu:
+        out.append('<div class="sub">Node CPU (%)</div>' + line_chart(cpu, win, "%", 100.0))
+        out.append('<div class="sub">Node memory used (MB)</div>' + line_chart(mem, win))
+    if rss:
+        out.append(
+            '<div class="sub">Entry-script process memory, RSS (MB)</div>' + line_chart(rss, win)
+        )
+    return "".join(out)

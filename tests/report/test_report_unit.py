@@ -1,0 +1,167 @@
+"""The report's reading and rendering on hand-made run directories (no cluster, no browser)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+import yaml
+
+from daskprs.report import charts as charts_module
+from daskprs.report import write_report
+from daskprs.report.page import linkify
+from daskprs.report.rundir import load_run, traceback_excerpt
+from daskprs.report.svg import nice_ticks
+from tests.report.conftest import visible_text
+
+CSV_HEADER = (
+    "mini_batch_id,attempt,process,start_time,total,succeeded,failed,elapsed_seconds,"
+    "run_seconds,status,error\n"
+)
+
+
+def make_run(root, spec, steps=None, status="Completed", csv_rows=(), step="job") -> str:
+    run = root / "run"
+    report_dir = run / step / "logs" / "sys" / "job_report"
+    report_dir.mkdir(parents=True)
+    (report_dir / "processed_mini-batches.csv").write_text(CSV_HEADER + "".join(csv_rows))
+    doc = {"name": "j", "status": status, "spec": spec, "steps": steps or {}, "source": ""}
+    (run / "job.json").write_text(json.dumps(doc))
+    return str(run)
+
+
+def rendered(run_dir: str) -> tuple[str, str]:
+    html = open(write_report(run_dir), encoding="utf-8").read()
+    return html, visible_text(html)
+
+
+def test_an_empty_folder_still_gets_a_report(tmp_path):
+    html, text = rendered(str(tmp_path))
+    assert "job.json is missing" in text
+    assert "No steps recorded" in text
+    assert html.startswith("<!DOCTYPE html>")
+
+
+def test_unreadable_job_json_is_reported_not_raised(tmp_path):
+    (tmp_path / "job.json").write_text("{ not json")
+    _, text = rendered(str(tmp_path))
+    assert "job.json cannot be read" in text
+
+
+def test_standalone_parallel_job_settings_with_defaults(tmp_path):
+    spec = {
+        "type": "parallel",
+        "name": "solo",
+        "input_data": "${{inputs.data}}",
+        "mini_batch_size": "3",
+        "task": {
+            "type": "run_function",
+            "code": "./src",
+            "entry_script": "score.py",
+            "program_arguments": "--error_threshold 2.5 --model m",
+        },
+    }
+    rows = [
+        "0,1,node000/process000,2026-01-01T00:00:00,3,3,0,1.0,0.9,RUN_DONE,\n",
+        "1,1,node000/process000,2026-01-01T00:00:01,3,1,2,1.0,0.9,RUN_DONE,\n",  # short return
+        "2,1,node000/process001,,3,0,3,0,0,CANCELLED,\n",  # never started
+    ]
+    run = make_run(tmp_path, spec, {"solo": {"status": "Completed"}}, csv_rows=rows, step="solo")
+    html, text = rendered(run)
+    assert re.search(r"solo\s+Completed", text)
+    row = re.search(r"<tr><td>--error_threshold</td><td class=\"([^\"]*)\">([^<]*)<", html)
+    assert row and row.groups() == ("", "3")  # written (not default), read as the driver does
+    assert re.search(r"<td>retry_settings.max_retries</td><td class=\"default\">2<", html)
+    assert "270 = 3 × (timeout + task_overhead_timeout)" in text
+    assert len(re.findall(r'class="mb-bar"', html)) == 2
+    assert "1 attempts have no start time" in text
+    assert "2 of 3 items missing from the return value" in text  # the short return
+
+
+def test_component_file_settings_are_merged_under_the_step(tmp_path):
+    (tmp_path / "comp.yml").write_text(
+        yaml.safe_dump(
+            {"type": "parallel", "mini_batch_size": "10kb", "retry_settings": {"timeout": 9}}
+        )
+    )
+    spec = {
+        "type": "pipeline",
+        "jobs": {
+            "prep": {"type": "command", "command": "echo hi"},
+            "score": {
+                "type": "parallel",
+                "component": "./comp.yml",
+                "mini_batch_size": "2kb",
+                "inputs": {"data": "${{parent.jobs.prep.outputs.out}}"},
+            },
+        },
+    }
+    run = make_run(tmp_path, spec, status="Running", step="score")
+    doc = json.loads(open(os.path.join(run, "job.json")).read())
+    doc["source"] = str(tmp_path / "pipeline.yml")
+    doc["steps"] = {"prep": {"status": "Completed"}}
+    open(os.path.join(run, "job.json"), "w").write(json.dumps(doc))
+    view = load_run(run)
+    score = {s.name: s for s in view.steps}["score"]
+    assert score.depends_on == ["prep"] and score.status == "Running"
+    settings = {s.key: s.value for s in score.settings.settings}
+    assert settings["mini_batch_size"] == "2kb" and settings["retry_settings.timeout"] == "9"
+
+
+def test_traceback_excerpt_picks_the_attempt_and_drops_runtime_frames():
+    text = (
+        "2026-01-01T00:00:00Z run() on mini batch 4 raised (attempt 1)\n"
+        "Traceback (most recent call last):\n"
+        '  File "/x/daskprs/runtime/child.py", line 1, in run_piece\n'
+        "    ret = self.module.run(data)\n"
+        "          ^^^^^^^^^^^^^^^^^^^^^\n"
+        '  File "/code/score.py", line 3, in run\n'
+        "    raise KeyError('first')\n"
+        "KeyError: 'first'\n\n"
+        "2026-01-01T00:00:05Z run() on mini batch 4 raised (attempt 2)\n"
+        "Traceback (most recent call last):\n"
+        '  File "/code/score.py", line 3, in run\n'
+        "    raise KeyError('second')\n"
+        "KeyError: 'second'\n"
+    )
+    first = traceback_excerpt(text, 4, 1)
+    assert first.splitlines() == [
+        "Traceback (most recent call last):",
+        '  File "/code/score.py", line 3, in run',
+        "    raise KeyError('first')",
+        "KeyError: 'first'",
+    ]
+    assert traceback_excerpt(text, 4, 2).endswith("KeyError: 'second'")
+    assert traceback_excerpt(text, 4, 7).endswith("KeyError: 'second'")  # latest as fallback
+    assert traceback_excerpt(text, 5, 1) == ""
+
+
+def test_linkify_links_only_files_inside_the_run_dir_and_escapes(tmp_path):
+    run = str(tmp_path / "run")
+    line = f"Open {run}/s/logs/user/error/node0/p0.txt first. Not /etc/passwd <b>&"
+    out = linkify(line, run)
+    assert '<a href="s/logs/user/error/node0/p0.txt">s/logs/user/error/node0/p0.txt</a>' in out
+    assert "/etc/passwd" in out and 'href="/etc' not in out
+    assert "&lt;b&gt;&amp;" in out
+
+
+def test_timeline_is_capped_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(charts_module, "MAX_BARS", 5)
+    rows = [
+        f"{i},1,node000/process000,2026-01-01T00:00:{i:02d},1,1,0,0.5,0.4,RUN_DONE,\n"
+        for i in range(12)
+    ]
+    run = make_run(tmp_path, {"type": "parallel"}, {"job": {"status": "Completed"}}, csv_rows=rows)
+    html, text = rendered(run)
+    assert len(re.findall(r'class="mb-bar"', html)) == 5
+    assert "Showing the first 5 of 12 attempts" in text
+
+
+@pytest.mark.parametrize(
+    "lo,hi,expected",
+    [(0, 10, [0, 2, 4, 6, 8, 10]), (0, 0.45, [0, 0.1, 0.2, 0.3, 0.4]), (5, 5, [5])],
+)
+def test_nice_ticks(lo, hi, expected):
+    assert nice_ticks(lo, hi, 5) == pytest.approx(expected)
