@@ -610,6 +610,12 @@ def _command_step(
     code_dir = None
     if node.get("code") is not None:
         code_dir = _code_dir(node, "code")
+    if node.get("environment") is None:
+        node.at("environment").fail(
+            "is required for a command step (Azure rejects one without it), e.g. "
+            "environment: {image: python:3.11}; daskprs does not build it and runs the command "
+            "in the current environment"
+        )
     _environment(node, "environment")
     return CommandStep(
         name=node.name,

@@ -247,6 +247,12 @@ def _indent(text: str, n: int) -> str:
             "unknown key",
         ),
         (
+            "    environment: azureml:reporting-env:1\n",
+            "",
+            "jobs.report.environment",
+            "is required",
+        ),
+        (
             "      flag: true",
             "      flag: {type: boolean, default: true, bogus: 1}",
             "jobs.prep.inputs.flag.bogus",
@@ -308,15 +314,20 @@ def test_command_step_without_code_and_standalone_command(project):
                 "type": "command",
                 "command": "echo ${{inputs.who}}",
                 "inputs": {"who": "world"},
+                "environment": "azureml:env:1",
             }
         },
     }
     step = load_job(project.write(doc)).steps["hello"]
     assert isinstance(step, CommandStep)
     assert step.code_dir is None and step.inputs["who"].value == "world"
-    job = load_job(
-        project.write({"type": "command", "command": "echo hi", "code": "./script"}, "hi.yml")
-    )
+    cmd = {
+        "type": "command",
+        "command": "echo hi",
+        "code": "./script",
+        "environment": "azureml:e:1",
+    }
+    job = load_job(project.write(cmd, "hi.yml"))
     assert isinstance(job.steps["hi"], CommandStep)
 
 
