@@ -185,3 +185,11 @@ def test_fill_run_time_leaves_unknown_bindings():
         "${{outputs.other}}",
         "plain",
     )
+
+
+def test_spec_package_exports():
+    import daskprs.spec
+
+    assert set(daskprs.spec.__all__) == {"SpecWarning", "load_job", "validate_job"}
+    for name in daskprs.spec.__all__:
+        assert getattr(daskprs.spec, name) is not None
