@@ -1,0 +1,1 @@
+"""daskprs benchmark suite (see benchmarks/README.md)."""
