@@ -71,19 +71,22 @@ def parent(path: str) -> str:
     return os.path.dirname(os.path.abspath(path))
 
 
-def _scandir_files(root: str, with_sizes: bool) -> list[tuple[str, int]]:
-    """All files under ``root`` as (relative posix path, size or -1), unsorted."""
-    out: list[tuple[str, int]] = []
-    stack = [("", root)]
+def walk_local(root: str) -> list[str]:
+    """Full paths of all files under local ``root``, sorted (= sorted by relative path).
+
+    :func:`os.scandir` gives each entry's full path and type without a ``stat`` call, so a
+    million files list in about a second.
+    """
+    out: list[str] = []
+    stack = [root]
     while stack:
-        rel_dir, abs_dir = stack.pop()
-        with os.scandir(abs_dir) as it:
+        with os.scandir(stack.pop()) as it:
             for entry in it:
-                rel = f"{rel_dir}{entry.name}"
                 if entry.is_dir():
-                    stack.append((rel + "/", entry.path))
-                elif entry.is_file():
-                    out.append((rel, entry.stat().st_size if with_sizes else -1))
+                    stack.append(entry.path)
+                else:
+                    out.append(entry.path)
+    out.sort()
     return out
 
 
@@ -93,14 +96,12 @@ def list_folder(
     """Files under ``folder`` (recursive), sorted by relative path, as full paths."""
     if is_local(fs):
         root = folder.rstrip("/") or "/"
-        rows = _scandir_files(root, with_sizes)
-        rows.sort()
-        sep = "" if root.endswith("/") else "/"
-        return [
-            FileEntry(f"{root}{sep}{rel}", size)
-            for rel, size in rows
-            if not (exclude_hidden and _hidden(rel))
-        ]
+        files = walk_local(root)
+        if exclude_hidden:
+            files = [p for p in files if not _hidden(p[len(root) :])]
+        if with_sizes:
+            return [FileEntry(p, os.stat(p).st_size) for p in files]
+        return [FileEntry(p) for p in files]
     root = folder.rstrip("/")
     found = fs.find(root, withdirs=False, detail=True)
     items = sorted(
@@ -142,6 +143,8 @@ def list_input_files(path: str, storage_options: dict[str, Any] | None = None) -
     """
     fs, root = get_fs(path, storage_options)
     if fs.isdir(root):
+        if is_local(fs):
+            return walk_local(root.rstrip("/") or "/")
         return [e.path for e in list_folder(fs, root)]
     if fs.isfile(root):
         return [full_path(fs, root)]
