@@ -475,8 +475,8 @@ def traceback_excerpt(text: str, mini_batch_id: int, attempt: int, lines: int = 
     """The end of the traceback the entry process wrote for this attempt: the user's frames and
     the exception, without the runtime's own frames and the ``^^^`` markers."""
     blocks = re.split(r"\n(?=\d{4}-\d\d-\d\dT\S+ )", text)
-    wanted = f"on mini batch {mini_batch_id} raised (attempt {attempt})"
-    fallback = f"on mini batch {mini_batch_id} raised"
+    wanted = f"mini batch {mini_batch_id} raised (attempt {attempt})"
+    fallback = f"mini batch {mini_batch_id} raised"
     chosen = next((b for b in blocks if wanted in b.split("\n", 1)[0]), None)
     if chosen is None:
         chosen = next((b for b in reversed(blocks) if fallback in b.split("\n", 1)[0]), "")

@@ -136,6 +136,8 @@ def test_traceback_excerpt_picks_the_attempt_and_drops_runtime_frames():
     assert traceback_excerpt(text, 4, 2).endswith("KeyError: 'second'")
     assert traceback_excerpt(text, 4, 7).endswith("KeyError: 'second'")  # latest as fallback
     assert traceback_excerpt(text, 5, 1) == ""
+    loading = "2026-01-01T00:00:00Z loading mini batch 5 raised (attempt 1)\nOSError: gone\n"
+    assert traceback_excerpt(loading, 5, 1) == "OSError: gone"
 
 
 def test_linkify_links_only_files_inside_the_run_dir_and_escapes(tmp_path):
@@ -165,3 +167,14 @@ def test_timeline_is_capped_with_a_note(tmp_path, monkeypatch):
 )
 def test_nice_ticks(lo, hi, expected):
     assert nice_ticks(lo, hi, 5) == pytest.approx(expected)
+
+
+def test_an_unexpected_error_gives_a_fallback_page_not_an_exception(tmp_path, monkeypatch):
+    import daskprs.report.page as page
+
+    def broken(run):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(page, "render", broken)
+    html, text = rendered(str(tmp_path))
+    assert "could not be built" in text and "RuntimeError: boom" in text
