@@ -115,6 +115,11 @@ def run_job(
                 paths = StepPaths.of(run_dir, name)
                 outputs = resolve_outputs(step, paths)
                 input_path = _input_path(step.input_data, step_outputs)
+                input_paths = {
+                    n: _input_path(spec, step_outputs)
+                    for n, spec in step.inputs.items()
+                    if spec.path is not None or spec.from_step is not None
+                }
                 res = run_parallel_step(
                     step,
                     dask,
@@ -124,6 +129,7 @@ def run_job(
                     progress=progress,
                     outputs=outputs,
                     ship_code=info.kind != "embedded",
+                    input_paths=input_paths,
                 )
                 if step.prs.copy_logs_to_parent and os.path.isdir(res.logs_dir):
                     # --copy_logs_to_parent: the pipeline's logs/<step>/ gets a copy

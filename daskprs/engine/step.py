@@ -24,7 +24,7 @@ from daskprs.engine.accounting import Accounts, Thresholds
 from daskprs.engine.ledger import Ledger
 from daskprs.engine.progress import Progress
 from daskprs.logs.tree import StepLogs
-from daskprs.output.assemble import assemble, output_file
+from daskprs.output.assemble import assemble, is_url, output_file
 from daskprs.runtime.code import pack
 from daskprs.runtime.plugin import NOT_RUN, PrsWorkerPlugin, abort_run, plugin_name, run_group
 from daskprs.runtime.protocol import (
@@ -35,6 +35,7 @@ from daskprs.runtime.protocol import (
     AttemptRecord,
     ProcessConfig,
 )
+from daskprs.spec.bindings import fill_run_time
 from daskprs.spec.model import ParallelStep
 
 COMPLETED = "Completed"
@@ -270,6 +271,7 @@ def run_parallel_step(
     progress: Progress | None = None,
     outputs: dict[str, str] | None = None,
     ship_code: bool = False,
+    input_paths: dict[str, str] | None = None,
 ) -> StepResult:
     t_start = time.monotonic()
     progress = progress or Progress()
@@ -278,7 +280,10 @@ def run_parallel_step(
     outputs = outputs or resolve_outputs(step, paths)
     for name, out in step.outputs.items():
         target = outputs[name]
-        os.makedirs(os.path.dirname(target) if out.type == "uri_file" else target, exist_ok=True)
+        if not is_url(target):
+            os.makedirs(
+                os.path.dirname(target) if out.type == "uri_file" else target, exist_ok=True
+            )
     logs = StepLogs(paths.logs, step.name)
     logs.overview("Start scheduling.")
 
@@ -313,7 +318,7 @@ def run_parallel_step(
     for rec in ledger.final.values():
         accounts.record(rec, final=True)
 
-    config = _process_config(step, paths, outputs, kind, pieces, run_dir)
+    config = _process_config(step, paths, outputs, kind, input_paths or {})
     placement = _place(step, client)
     config = dataclasses.replace(config, worker_addresses=placement.chosen)
     if ship_code:
@@ -420,13 +425,12 @@ def _process_config(
     paths: StepPaths,
     outputs: dict[str, str],
     kind: str,
-    pieces: list[Any],
-    run_dir: str,
+    input_paths: dict[str, str],
 ) -> ProcessConfig:
     folder_outputs = [
         outputs[n]
         for n, o in step.outputs.items()
-        if o.type != "uri_file" and n != step.append_row_to
+        if o.type != "uri_file" and n != step.append_row_to and not is_url(outputs[n])
     ]
     output_dir = folder_outputs[0] if folder_outputs else os.path.join(paths.step_dir, "outputs")
     size = step.mini_batch_size
@@ -456,7 +460,7 @@ def _process_config(
         step_name=step.name,
         code_dir=step.code_dir,
         entry_script=step.entry_script,
-        argv=(*runtime_args, *step.program_arguments),
+        argv=(*runtime_args, *fill_run_time(step.program_arguments, input_paths, outputs)),
         environment=env,
         logs_dir=paths.logs,
         parts_dir=paths.parts,

@@ -9,35 +9,60 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
+from typing import IO
 
 from daskprs.runtime.protocol import AttemptRecord
 
 DEFAULT_APPEND_ROW_FILE_NAME = "parallel_run_step.txt"
 
 
+def is_url(path: str) -> bool:
+    """An fsspec URL other than a local file (s3://, abfs://, memory://, ...)."""
+    return "://" in path and not path.startswith("file://")
+
+
 def output_file(path: str, output_type: str) -> str:
     """A uri_file output is the file itself; a folder output gets parallel_run_step.txt inside."""
     if output_type == "uri_file":
         return path
-    return os.path.join(path, DEFAULT_APPEND_ROW_FILE_NAME)
+    return (
+        path.rstrip("/") + "/" + DEFAULT_APPEND_ROW_FILE_NAME
+        if is_url(path)
+        else os.path.join(path, DEFAULT_APPEND_ROW_FILE_NAME)
+    )
+
+
+def _write(out: IO[bytes], parts_dir: str, committed: Iterable[AttemptRecord], header: bool) -> int:
+    written = 0
+    header_done = not header
+    for rec in committed:
+        if not header_done and rec.header:
+            out.write(rec.header.encode("utf-8"))
+            header_done = True
+        if not rec.part:
+            continue
+        with open(os.path.join(parts_dir, rec.part), "rb") as part:
+            shutil.copyfileobj(part, out, 1024 * 1024)
+        written += rec.part_bytes
+    return written
 
 
 def assemble(parts_dir: str, committed: Iterable[AttemptRecord], target: str, header: bool) -> int:
-    """Write ``target`` from the committed parts (already in mini-batch order); returns bytes."""
+    """Write ``target`` from the committed parts (already in mini-batch order); returns bytes.
+
+    A local target is written beside itself and renamed over; a URL (object store) is uploaded
+    in one object write, which becomes visible only when complete."""
+    if is_url(target):
+        import fsspec
+
+        with fsspec.open(target, "wb") as remote:
+            return _write(remote, parts_dir, committed, header)
+    if target.startswith("file://"):
+        target = target[len("file://") :]
     os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
     tmp = f"{target}.daskprs-tmp"
-    written = 0
-    header_done = not header
     with open(tmp, "wb") as out:
-        for rec in committed:
-            if not header_done and rec.header:
-                out.write(rec.header.encode("utf-8"))
-                header_done = True
-            if not rec.part:
-                continue
-            with open(os.path.join(parts_dir, rec.part), "rb") as part:
-                shutil.copyfileobj(part, out, 1024 * 1024)
-            written += rec.part_bytes
+        written = _write(out, parts_dir, committed, header)
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, target)

@@ -4,7 +4,7 @@ Started by :class:`daskprs.runtime.process.EntryProcess` as ``python -m daskprs.
 <read_fd> <write_fd>``; its stdout and stderr are the user/stdout and user/stderr log files.
 It talks to its parent over a pipe with pickled tuples:
 
-    parent -> child: ("init", ProcessConfig, node, process_name)
+    parent -> child: ("init", ProcessConfig, node, process_name, worker_environment)
                      ("run", piece, attempt)
                      ("shutdown",)
     child -> parent: ("ready",) | ("init_failed", message)
@@ -248,7 +248,9 @@ def main(argv: list[str]) -> int:
     child = _Child(conn_in, conn_out)
     msg = conn_in.recv()
     assert msg[0] == "init", msg
-    _, config, node, process_name = msg
+    _, config, node, process_name, environ = msg
+    os.environ.clear()
+    os.environ.update(environ)
     child.setup(config, node, process_name)
     error = child.init()
     if error:

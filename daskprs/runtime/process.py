@@ -78,7 +78,8 @@ class EntryProcess:
         os.close(w2)
         self._send = Connection(w1, readable=False)
         self._recv = Connection(r2, writable=False)
-        self._send.send(("init", self.config, self.node, self.name))
+        # the worker's environment now (a forked process would otherwise see the zygote's)
+        self._send.send(("init", self.config, self.node, self.name, dict(os.environ)))
 
     @staticmethod
     def _popen(r1: int, w2: int, stdout_path: str, stderr_path: str) -> subprocess.Popen[bytes]:
