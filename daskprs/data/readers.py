@@ -94,6 +94,24 @@ def header_columns(path: str, table: MLTable) -> list[str]:
     return split_line(first_line(path, table), table.reader)
 
 
+def check_same_header(table: MLTable, path: str, header: list[str], schema: TableSchema) -> None:
+    """``all_files_same_headers``: a header with another number of columns is an error.
+
+    (Same count, other names: mapped by position, as mltable does.)
+    """
+    if len(header) != len(schema.columns):
+        reader = table.reader
+        assert reader is not None
+        raise MLTableError(
+            f"{path!r} has {len(header)} columns {header} but the first file has "
+            f"{len(schema.columns)} {list(schema.columns)}; with header: all_files_same_headers "
+            "every file needs the same columns — use header: all_files_different_headers to "
+            "combine files with different columns",
+            file=table.source_file,
+            key=f"{reader.key}.header",
+        )
+
+
 def _has_header_line(reader: Reader, file_index: int) -> bool:
     if reader.header in ("all_files_same_headers", "all_files_different_headers"):
         return True
@@ -127,6 +145,8 @@ def read_delimited_part(
         head, data = (data, b"") if nl < 0 else (data[: nl + 1], data[nl + 1 :])
         if file_cols is None:
             file_cols = split_line(head.decode("utf-8"), reader)
+        elif reader.header == "all_files_same_headers" and part.file_index > 0:
+            check_same_header(table, part.path, split_line(head.decode("utf-8"), reader), schema)
     assert file_cols is not None
     return _finish(_parse_csv(data, file_cols, reader, schema, typed), part, table, schema)
 

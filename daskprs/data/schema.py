@@ -16,6 +16,7 @@ from daskprs.data.mltable_spec import MLTable
 from daskprs.data.readers import (
     Part,
     TableSchema,
+    check_same_header,
     first_line,
     header_columns,
     open_binary,
@@ -26,6 +27,7 @@ from daskprs.data.readers import (
 from daskprs.errors import MLTableError
 
 _SAMPLE_BYTES = 1 << 16
+_HEADER_CHECK_FILES = 1000
 
 
 def _sample_rows(table: MLTable, files: list[str], schema: TableSchema, n: int) -> pd.DataFrame:
@@ -82,6 +84,11 @@ def delimited_schema(table: MLTable, files: list[str]) -> TableSchema:
                     cols.append(c)
     else:
         cols = header_columns(files[0], table)
+        if reader.header == "all_files_same_headers" and len(files) <= _HEADER_CHECK_FILES:
+            for path in files[1:]:  # cheap up front; larger inputs are checked as they load
+                check_same_header(
+                    table, path, header_columns(path, table), TableSchema(tuple(cols))
+                )
     if len(set(cols)) != len(cols):
         from daskprs.data.readers import _dedupe
 

@@ -143,3 +143,17 @@ def test_read_mltable_partitions_are_pieces(make_table):
         )
     assert ddf["a"].sum().compute() == sum(range(200))
     assert list(ddf.columns) == ["a", "b"]
+
+
+def test_header_with_other_column_count_is_an_error(make_table):
+    from daskprs.errors import MLTableError
+
+    spec = {
+        "paths": [{"file": "./f1.csv"}, {"file": "./f4.csv"}],
+        "transformations": ["read_delimited"],
+    }
+    folder = make_table(spec, {"f1.csv": "a,b\n1,x\n", "f4.csv": "a,b,c\n1,2,3\n"})
+    with pytest.raises(MLTableError, match="all_files_different_headers") as info:
+        read_all(folder)
+    assert info.value.key == "transformations[0].read_delimited.header"
+    assert "f4.csv" in str(info.value)
