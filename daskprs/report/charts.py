@@ -164,6 +164,15 @@ class Series:
     step: bool = False  # draw as a step function (cumulative counts)
 
 
+def _thin(points: list[tuple[float, float]], limit: int = 1200) -> list[tuple[float, float]]:
+    """Every k-th point (and the last) when there are more than ``limit``: a plot 1000 units
+    wide shows no more."""
+    if len(points) <= limit:
+        return points
+    k = -(-len(points) // limit)
+    return points[::k] + ([points[-1]] if (len(points) - 1) % k else [])
+
+
 def line_chart(
     series: list[Series], win: Window, unit: str = "", y_max: float | None = None, height: int = 170
 ) -> str:
@@ -182,7 +191,7 @@ def line_chart(
     ]
     for i, s in enumerate(series):
         color = s.color or PALETTE[i % len(PALETTE)]
-        pts = sorted(s.points)
+        pts = _thin(sorted(s.points))
         coords: list[tuple[float, float]] = []
         for j, (t, v) in enumerate(pts):
             if s.step and j:

@@ -464,7 +464,7 @@ def _failures(run_dir: str, logs: str, attempts: list[Attempt]) -> list[Failure]
                 fail.excerpt = traceback_excerpt(tracebacks[error_file], mb_id, bad.attempt)
                 fail.link = rel_href(run_dir, error_file)
                 fail.link_label = os.path.relpath(error_file, logs)
-            elif os.path.exists(stderr_file):
+            elif not bad.short_return and os.path.exists(stderr_file):
                 fail.link = rel_href(run_dir, stderr_file)
                 fail.link_label = os.path.relpath(stderr_file, logs)
         failures.append(fail)

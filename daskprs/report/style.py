@@ -77,7 +77,13 @@ svg a:hover rect:first-child { filter: brightness(0.97); }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px; }
 .sub { font-size: 12.5px; color: #52606d; margin: 10px 0 2px; font-weight: 600; }
 .caption, .note, .empty { color: var(--muted); font-size: 12.5px; margin: 2px 0 6px; }
-table.failures td.err { max-width: 520px; }
+table.failures { table-layout: fixed; }
+table.failures th:nth-child(1) { width: 70px; }
+table.failures th:nth-child(2) { width: 140px; }
+table.failures th:nth-child(3) { width: 172px; }
+table.failures td:nth-child(3) { white-space: nowrap; }
+table.failures th:nth-child(5) { width: 210px; }
+table.failures td { overflow-wrap: anywhere; }
 table.failures .line { font-weight: 600; color: #a82828; margin-bottom: 4px; word-break: break-word; }
 table.failures pre { margin: 0; background: #fff5f5; border: 1px solid #f3c4c4; border-radius: 6px; padding: 6px 8px;
   max-height: 170px; overflow: auto; white-space: pre; font-size: 11.5px; }
