@@ -18,8 +18,11 @@ from daskprs.engine.progress import Progress
 from daskprs.engine.step import (
     COMPLETED,
     FAILED,
+    Plan,
+    PlanTimeout,
     StepPaths,
     StepResult,
+    plan_with_timeout,
     resolve_outputs,
     run_parallel_step,
 )
@@ -37,6 +40,7 @@ class JobResult:
     steps: dict[str, StepResult] = field(default_factory=dict)
     cluster: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    report: str = ""  # <run_dir>/report.html
 
     @property
     def outputs(self) -> dict[str, str]:
@@ -55,6 +59,7 @@ class JobResult:
             "cluster": self.cluster,
             "steps": {n: s.summary() for n, s in self.steps.items()},
             "outputs": self.outputs,
+            "report": self.report,
         }
 
 
@@ -86,8 +91,15 @@ def run_job(
         raise PipelineSpecError(
             f"--resume: no run to resume in {run_dir} (job.json is missing)", file=job.source_file
         )
-    os.makedirs(run_dir, exist_ok=True)
     t0 = time.monotonic()
+    # plan every step whose input exists already: bad data fails here (exit 2), before any
+    # worker starts and before anything is written
+    plans: dict[str, Plan | PlanTimeout] = {}
+    for name, step in job.steps.items():
+        if isinstance(step, ParallelStep) and step.input_data.from_step is None:
+            state = StepPaths.of(run_dir, name).state
+            plans[name] = plan_with_timeout(step, _input_path(step.input_data, {}), state)
+    os.makedirs(run_dir, exist_ok=True)
     if scheduler is None and client is None:
         # entry processes fork from a pre-imported zygote: start it while the cluster starts
         from daskprs.runtime.zygote import warm_up
@@ -130,6 +142,7 @@ def run_job(
                     outputs=outputs,
                     ship_code=info.kind != "embedded",
                     input_paths=input_paths,
+                    plan=plans.get(name),
                 )
                 if step.prs.copy_logs_to_parent and os.path.isdir(res.logs_dir):
                     # --copy_logs_to_parent: the pipeline's logs/<step>/ gets a copy
@@ -150,6 +163,9 @@ def run_job(
     result.seconds = time.monotonic() - t0
     result.status = FAILED if failed_steps else COMPLETED
     _write_job_json(job, result, job_json)
+    from daskprs.report import write_report
+
+    result.report = write_report(run_dir)
     return result
 
 

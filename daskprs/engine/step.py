@@ -110,6 +110,30 @@ def plan_step(step: ParallelStep, input_path: str, work_dir: str) -> tuple[list[
     return pieces, kind
 
 
+Plan = tuple[list[Any], str, float]  # pieces, kind, seconds
+
+
+class PlanTimeout(Exception):
+    """Planning took longer than --first_task_creation_timeout."""
+
+
+def plan_with_timeout(step: ParallelStep, input_path: str, state_dir: str) -> Plan | PlanTimeout:
+    """Plan in a thread bounded by ``--first_task_creation_timeout``. Spec errors (a bad
+    MLTable, missing data) propagate: they are found before any worker starts."""
+    t0 = time.monotonic()
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    planning = pool.submit(plan_step, step, input_path, os.path.join(state_dir, "work"))
+    try:
+        pieces, kind = planning.result(timeout=step.prs.first_task_creation_timeout)
+    except concurrent.futures.TimeoutError:
+        return PlanTimeout(
+            f"Unable to create any task within {step.prs.first_task_creation_timeout} seconds."
+        )
+    finally:
+        pool.shutdown(wait=False)
+    return pieces, kind, time.monotonic() - t0
+
+
 class _Run:
     """The state of one step run on the driver."""
 
@@ -272,6 +296,7 @@ def run_parallel_step(
     outputs: dict[str, str] | None = None,
     ship_code: bool = False,
     input_paths: dict[str, str] | None = None,
+    plan: Plan | PlanTimeout | None = None,
 ) -> StepResult:
     t_start = time.monotonic()
     progress = progress or Progress()
@@ -292,19 +317,14 @@ def run_parallel_step(
         ledger.load()
 
     # -- plan, bounded by --first_task_creation_timeout
-    t_plan = time.monotonic()
-    pool = concurrent.futures.ThreadPoolExecutor(1)
-    planning = pool.submit(plan_step, step, input_path, os.path.join(paths.state, "work"))
-    try:
-        pieces, kind = planning.result(timeout=step.prs.first_task_creation_timeout)
-    except concurrent.futures.TimeoutError:
-        pool.shutdown(wait=False)
-        cause = f"Unable to create any task within {step.prs.first_task_creation_timeout} seconds."
+    if plan is None:
+        plan = plan_with_timeout(step, input_path, paths.state)
+    if isinstance(plan, PlanTimeout):
+        cause = str(plan)
         logs.result([cause, "Reduce the input size or set --first_task_creation_timeout higher."])
         logs.close()
         return StepResult(step.name, FAILED, cause, logs_dir=paths.logs)
-    pool.shutdown(wait=False)
-    plan_seconds = time.monotonic() - t_plan
+    pieces, kind, plan_seconds = plan
     logs.overview(f"Scheduled {len(pieces)} mini batches in {plan_seconds:.2f} seconds.")
 
     append_to = step.append_row_to
