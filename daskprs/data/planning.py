@@ -17,14 +17,13 @@ from typing import Any
 from daskprs.data import paths
 from daskprs.data.mltable_spec import MLTable
 from daskprs.data.pieces import MiniBatchPiece, load_rows
-from daskprs.data.readers import Part
+from daskprs.data.readers import Part, is_compressed
 from daskprs.data.schema import table_schema
 from daskprs.data.transforms import global_steps
 from daskprs.errors import MLTableError
 
 DEFAULT_TABULAR_SIZE = 1024 * 1024
 DEFAULT_FILE_COUNT = 10
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4", ".snappy")
 
 
 def byte_windows(size_bytes: int, window: int) -> list[tuple[int, int]]:
@@ -68,10 +67,6 @@ def _file_pieces(
     ]
 
 
-def _is_compressed(path: str) -> bool:
-    return path.lower().endswith(COMPRESSED_SUFFIXES)
-
-
 def _text_parts(
     table: MLTable, entries: list[paths.FileEntry], size: int
 ) -> list[tuple[Part, ...]]:
@@ -79,7 +74,7 @@ def _text_parts(
     assert reader is not None
     out: list[tuple[Part, ...]] = []
     for index, entry in enumerate(entries):
-        if not reader.cuttable or _is_compressed(entry.path):
+        if not reader.cuttable or is_compressed(entry.path):
             out.append((Part(entry.path, index),))
             continue
         for offset, length in byte_windows(entry.size, size):

@@ -64,8 +64,19 @@ class TableSchema:
         return dict(self.kinds)
 
 
-def open_binary(path: str, storage_options: dict[str, Any] | None) -> Any:
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4")
+
+
+def is_compressed(path: str) -> bool:
+    """Compressed text files are decompressed by fsspec and never cut (one mini batch each)."""
+    return path.lower().endswith(COMPRESSED_SUFFIXES)
+
+
+def open_binary(path: str, storage_options: dict[str, Any] | None, text_file: bool = False) -> Any:
+    """Open ``path`` for reading; ``text_file``: decompress ``.gz`` / ``.bz2`` / ... on the fly."""
     fs, p = paths.get_fs(path, storage_options)
+    if text_file and is_compressed(path):
+        return fs.open(p, "rb", compression="infer")
     return fs.open(p, "rb")
 
 
@@ -81,10 +92,16 @@ def first_line(path: str, table: MLTable) -> bytes:
     """The first record of a file (its header line), read without reading the file."""
     reader = table.reader
     assert reader is not None
-    with open_binary(path, table.storage_options) as f:
-        if reader.codec in ("utf-8", "utf-8-sig", "ascii"):
+    with open_binary(path, table.storage_options, text_file=True) as f:
+        if is_compressed(path):
+            line = f.readline()
+            if reader.codec in ("utf-8", "utf-8-sig", "ascii"):
+                return bytes(line)
+            data = line + f.read()
+        elif reader.codec in ("utf-8", "utf-8-sig", "ascii"):
             return bytes(read_block(f, 0, 1, b"\n"))
-        data = f.read()
+        else:
+            data = f.read()
     text = data.decode(reader.codec)
     return text.split("\n", 1)[0].encode("utf-8")  # always utf-8 out
 
@@ -120,7 +137,7 @@ def _has_header_line(reader: Reader, file_index: int) -> bool:
 
 def _read_bytes(part: Part, table: MLTable) -> tuple[bytes, bool]:
     """The bytes of ``part`` and whether they start at byte 0 of the file."""
-    with open_binary(part.path, table.storage_options) as f:
+    with open_binary(part.path, table.storage_options, text_file=True) as f:
         if part.length is None:
             return f.read(), True
         return bytes(read_block(f, part.offset, part.length, b"\n")), part.offset == 0

@@ -19,6 +19,7 @@ from daskprs.data.readers import (
     check_same_header,
     first_line,
     header_columns,
+    is_compressed,
     open_binary,
     read_delimited_part,
     read_json_lines_part,
@@ -39,7 +40,8 @@ def _sample_rows(table: MLTable, files: list[str], schema: TableSchema, n: int) 
     for index, path in enumerate(files):
         length = _SAMPLE_BYTES
         while True:
-            part = Part(path, index, 0, length if reader.cuttable else None)
+            cut = reader.cuttable and not is_compressed(path)
+            part = Part(path, index, 0, length if cut else None)
             if reader.name == "read_delimited":
                 df = read_delimited_part(part, table, schema, typed=False)
             else:

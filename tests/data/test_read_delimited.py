@@ -157,3 +157,14 @@ def test_header_with_other_column_count_is_an_error(make_table):
         read_all(folder)
     assert info.value.key == "transformations[0].read_delimited.header"
     assert "f4.csv" in str(info.value)
+
+
+def test_compressed_files_are_one_piece_each(make_table):
+    import gzip
+
+    files = {"d/a.csv.gz": gzip.compress(b"a,b\n1,x\n2,y\n"), "d/b.csv": "a,b\n3,z\n"}
+    folder = make_table(csv_spec("./d", "folder"), files)
+    pieces = plan_mini_batches(load_mltable(str(folder)), 4)
+    assert [p.parts[0].length is None for p in pieces][:1] == [True]
+    df = pd.concat([load_piece(p) for p in pieces], ignore_index=True)
+    assert values(df) == {"a": [1, 2, 3], "b": ["x", "y", "z"]}
