@@ -119,6 +119,8 @@ def _arguments(text: Any, run_timeout: int) -> list[Setting]:
             shown = f"{seconds} = 3 × (timeout + task_overhead_timeout)"
         elif value is None:
             shown = "(unset)"
+        elif f.name == "process_memory_limit" and isinstance(value, int):
+            shown = f"{value >> 20} MiB"
         else:
             shown = _show(value)
         rows.append(Setting(f"--{f.name}", shown, f.name not in written))
