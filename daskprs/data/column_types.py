@@ -20,14 +20,18 @@ import pyarrow as pa
 from daskprs.data.mltable_spec import ColumnType
 
 KINDS = ("boolean", "int", "float", "datetime", "string")
-TRUE_VALUES = ("true", "True", "TRUE", "1")
-FALSE_VALUES = ("false", "False", "FALSE", "0")
+TRUE_VALUES = ("true", "True", "TRUE", "t", "T", "1")
+FALSE_VALUES = ("false", "False", "FALSE", "f", "F", "0")
+_BOOL_WORDS = ("true", "false", "t", "f")
+# date layouts mltable infers besides ISO 8601: 2020/01/02 and the US 01/02/2020 (month first)
+DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y")
 _INT = re.compile(r"^\s*[+-]?\d+\s*$")
 _FLOAT = re.compile(
     r"^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan|NaN|Infinity)\s*$"
 )
 _DATE = re.compile(
-    r"^\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?\s*$"
+    r"^\s*(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\s*$"
 )
 
 
@@ -43,7 +47,7 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
     vals = [v for v in vals if v != ""]
     if not vals:
         return "string"
-    if all(v.strip().lower() in ("true", "false") for v in vals) or all(
+    if all(v.strip().lower() in _BOOL_WORDS for v in vals) or all(
         v.strip() in ("0", "1") for v in vals
     ):
         return "boolean"
@@ -141,9 +145,9 @@ def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
                 return False
         else:
             low = s.strip().lower()
-            if low in ("true", "1"):
+            if low in ("true", "t", "1"):
                 return True
-            if low in ("false", "0"):
+            if low in ("false", "f", "0"):
                 return False
         if ct.mismatch_as == "true":
             return True
@@ -163,6 +167,14 @@ def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
     s = _strings(series).map(lambda v: v.strip() if isinstance(v, str) else v)
     if not ct.formats:
         out = pd.to_datetime(s, errors="coerce", format="ISO8601")
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        out = out.astype("datetime64[ns]")
+        for fmt in DATE_FORMATS:
+            missing = out.isna() & s.notna()
+            if not missing.any():
+                break
+            out[missing] = pd.to_datetime(s[missing], errors="coerce", format=fmt)
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
         for fmt in ct.formats:

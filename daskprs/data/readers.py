@@ -238,7 +238,7 @@ def _arrow_csv(
             quoted_strings_can_be_null=not reader.empty_as_string,
             true_values=list(column_types.TRUE_VALUES),
             false_values=list(column_types.FALSE_VALUES),
-            timestamp_parsers=[pacsv.ISO8601],
+            timestamp_parsers=[pacsv.ISO8601, *column_types.DATE_FORMATS],
         ),
     )
     return table.to_pandas()

@@ -268,6 +268,27 @@ def main() -> None:
         known_difference={"table": "an int in a float JSON column stays a number (mltable: null)"},
     )
 
+    case(
+        "csv_infer_dates",
+        csv(),
+        {
+            "data.csv": "iso_t,slash,us,dmy_text,time_only\n2020-01-02T03:04:05,2020/01/02,01/02/2020,2 Jan 2020,10:30:00\n2021-12-31T23:59:59,2021/12/31,12/31/2021,31 Dec 2021,23:59:59\n"
+        },
+    )
+    case(
+        "csv_infer_numbers",
+        csv(),
+        {
+            "data.csv": 'lead0,big,neg,nan,inf,pct,thou\n007,9007199254740993,-1.5,NaN,inf,5%,"1,000"\n010,1,-2,1.0,-inf,6%,"2,000"\n'
+        },
+    )
+    case(
+        "csv_infer_bools",
+        csv(),
+        {"data.csv": "mixed_case,yn,tf,one_zero_two\nTrue,yes,t,0\nFALSE,no,f,2\ntrue,yes,t,1\n"},
+    )
+    case("csv_all_empty_column", csv(), {"data.csv": "a,b,c\n1,,x\n2,,y\n"})
+
     # --- parquet
     cols = {
         "i": [1, 2, None, 4],
