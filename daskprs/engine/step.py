@@ -492,6 +492,7 @@ def _process_config(
         run_timeout=float(step.retry.timeout),
         processes_per_worker=step.max_concurrency_per_instance,
         resource_monitor_interval=float(step.prs.resource_monitor_interval),
+        process_memory_limit=step.prs.process_memory_limit,
     )
 
 

@@ -213,7 +213,7 @@ class EntryProcess:
         while True:
             if self._recv is None:
                 raise ProcessDied("the process is gone")
-            wait = _POLL
+            wait = 0.1 if self.config.process_memory_limit else _POLL
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -227,6 +227,13 @@ class EntryProcess:
                     return msg
             except (EOFError, OSError):
                 raise ProcessDied(self._exit_text()) from None
+            if self.config.process_memory_limit and self._over_memory_limit():
+                self.memory_killed = True
+                self.kill()
+                raise ProcessDied(
+                    f"its memory passed --process_memory_limit "
+                    f"{self.config.process_memory_limit >> 20} MiB; it was killed"
+                )
             if not self.alive:
                 # drain what it sent before dying
                 try:
@@ -237,6 +244,23 @@ class EntryProcess:
                 raise ProcessDied(self._exit_text())
 
     _phase = "load"  # which deadline applies while a mini batch is out: "load" then "run"
+
+    memory_killed = False
+
+    def _over_memory_limit(self) -> bool:
+        limit = self.config.process_memory_limit
+        if not limit or self.proc is None:
+            return False
+        try:
+            import psutil
+
+            proc = psutil.Process(self.proc.pid)
+            rss = proc.memory_info().rss + sum(
+                c.memory_info().rss for c in proc.children(recursive=True)
+            )
+        except Exception:  # gone already
+            return False
+        return rss > limit
 
     def _exit_text(self) -> str:
         if self.proc is None:

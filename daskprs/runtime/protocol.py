@@ -43,6 +43,7 @@ class ProcessConfig:
     processes_per_worker: int = 1
     init_timeout: float | None = None  # None: init() is not killed (Azure's current rule)
     resource_monitor_interval: float = 600.0  # sys/perf sampling; 0 turns it off
+    process_memory_limit: int | None = None  # bytes of RSS; past it the process is killed
     # code shipping to workers that do not share the driver's disk (runtime.code)
     code_archive: bytes | None = None
     code_hash: str = ""

@@ -30,8 +30,18 @@ _INT_ARGS = (
     "resource_monitor_interval",
 )
 _BOOL_ARGS = ("copy_logs_to_parent", "append_row_dataframe_header", "push_metrics_to_parent")
+# daskprs's own extension (no Azure equivalent): kill an entry process whose memory (RSS)
+# passes this size; the attempt counts as PROCESS_CRASHED and is retried in a new process
+_SIZE_ARGS = ("process_memory_limit",)
 PRS_ARGS = frozenset(
-    {"error_threshold", "allowed_failed_percent", "metrics_name_prefix", *_INT_ARGS, *_BOOL_ARGS}
+    {
+        "error_threshold",
+        "allowed_failed_percent",
+        "metrics_name_prefix",
+        *_INT_ARGS,
+        *_BOOL_ARGS,
+        *_SIZE_ARGS,
+    }
 )
 
 
@@ -125,6 +135,13 @@ def extract_prs(tokens: tuple[str, ...], where: Where) -> PrsArguments:
             changes[name] = _bool(text, where)
         elif name == "metrics_name_prefix":
             changes[name] = text
+        elif name in _SIZE_ARGS:
+            from daskprs.data.sizes import parse_mini_batch_size
+
+            try:
+                changes[name] = parse_mini_batch_size(text)
+            except ValueError:
+                where.fail(f"--{name} must be a size like 512mb or 2gb, got {text!r}")
     return replace(PrsArguments(), **changes)
 
 

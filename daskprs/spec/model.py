@@ -63,6 +63,7 @@ class PrsArguments:
     append_row_dataframe_header: bool = False
     metrics_name_prefix: str | None = None  # recorded only (metrics go to Azure)
     push_metrics_to_parent: bool = False  # recorded only
+    process_memory_limit: int | None = None  # bytes of RSS per entry process (daskprs extension)
 
     def effective_progress_update_timeout(self, run_timeout: int) -> int:
         if self.progress_update_timeout is not None and self.progress_update_timeout > 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -159,3 +160,57 @@ def test_tls_cluster(tmp_path, job_folder):
         )
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stdout)["steps"]["job"]["counts"]["succeeded_items"] == 100
+
+
+def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
+    import signal
+    import time
+
+    import psutil
+
+    job_folder.table(rows=1200)
+    job_folder.script(
+        "import time\ndef run(mini_batch):\n    time.sleep(0.3)\n    return mini_batch[['id']]\n"
+    )
+    yml = job_folder.parallel_yaml(
+        {"type": "mltable", "path": "./table", "mode": "direct"}, mini_batch_size="1kb"
+    )
+    with dask_cluster(tmp_path / "c", n_workers=2) as (address, procs):
+        wait_for_workers(address, 2)
+        driver = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daskprs",
+                "job",
+                "create",
+                "--file",
+                str(yml),
+                "-q",
+                "--run-dir",
+                str(tmp_path / "run"),
+                "--scheduler",
+                address,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        ledger = tmp_path / "run" / "job" / "state" / "ledger.jsonl"
+        deadline = time.time() + 120
+        while time.time() < deadline and not (
+            ledger.exists() and len(ledger.read_text().splitlines()) >= 4
+        ):
+            time.sleep(0.05)
+        victim = psutil.Process(procs[2].pid)  # the second `dask worker` (nanny + worker process)
+        tree = [victim, *victim.children(recursive=True)]
+        for p in tree:
+            with contextlib.suppress(psutil.Error):
+                p.send_signal(signal.SIGKILL)
+        out, err = driver.communicate(timeout=300)
+        assert driver.returncode == 0, err
+        gone, alive = psutil.wait_procs(tree, timeout=10)
+        assert not alive
+    doc = json.loads(out)
+    lines = open(doc["outputs"]["job.result"]).read().splitlines()
+    assert [int(x) for x in lines] == list(range(1200))  # nothing lost, nothing twice, in order

@@ -84,6 +84,28 @@ def test_fault_on_first_attempt_is_retried_and_output_is_exactly_once(
     assert not entry_processes()  # nothing left behind
 
 
+def test_memory_limit_kills_the_process_and_the_retry_succeeds(job_folder, client, tmp_path):
+    job_folder.table(rows=400)
+    job_folder.script(
+        FIRST_ATTEMPT_FAULT.format(faulty="{0}", fault="hog = b'x' * (600 * 2**20); time.sleep(30)")
+    )
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        mini_batch_size="2kb",
+        retry_settings={"max_retries": 2, "timeout": 60},
+        task={"program_arguments": "--process_memory_limit 300mb"},
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Completed", step.cause
+    first = [r for r in attempts(result) if r["mini_batch_id"] == "0"]
+    assert [r["status"] for r in first] == ["PROCESS_CRASHED", "RUN_DONE"]
+    assert "process_memory_limit" in first[0]["error"]
+    assert float(first[0]["elapsed_seconds"]) < 20
+    ids = [int(x.split()[0]) for x in read_lines(step.outputs["result"])]
+    assert ids == list(range(400))
+
+
 def test_timeout_frees_the_cpu_of_a_spinning_run(job_folder, client, tmp_path):
     job_folder.table(rows=100)
     job_folder.script("def run(mini_batch):\n    while True:\n        pass\n")
