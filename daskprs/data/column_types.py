@@ -95,8 +95,7 @@ def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
                 errors="coerce",
             )
         if kind == "int":
-            num = num.where(np.isclose(num, np.round(num)) | num.isna())
-            num = np.trunc(num)
+            num = np.trunc(num)  # mltable truncates: "1.5" -> 1
             if num.notna().all():
                 return num.astype("int64")
             return num.astype("float64")

@@ -91,7 +91,7 @@ def test_convert_column_types(make_table):
         make_table, {"convert_column_types": [{"columns": "score", "column_type": "int"}]}
     )
     score = read(folder)["score"]
-    assert [None if pd.isna(v) else v for v in score.tolist()[:3]] == [0, None, 3]  # 1.5 is no int
+    assert score.tolist()[:3] == [0, 1, 3]  # mltable truncates 1.5 to 1
 
 
 def test_filter_expressions():

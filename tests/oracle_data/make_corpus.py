@@ -430,6 +430,63 @@ def main() -> None:
         ),
         {"data.csv": "k,n\n1,10\n2,20\n"},
     )
+    messy = {
+        "data.csv": "k,n,b,d\n1,1.5,1,2020-01-02\n2,abc,yes,02.01.2020\n3,7,0,\n4,,false,2020-01-03\n"
+    }
+    case(
+        "convert_int_messy",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+            infer_column_types=False,
+        ),
+        messy,
+    )
+    case(
+        "convert_float_messy",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "n", "column_type": "float"}]},
+            infer_column_types=False,
+        ),
+        messy,
+    )
+    case(
+        "convert_boolean_default",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "b", "column_type": "boolean"}]},
+            infer_column_types=False,
+        ),
+        messy,
+    )
+    case(
+        "convert_datetime_formats",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": "d",
+                        "column_type": {"datetime": {"formats": ["%Y-%m-%d", "%d.%m.%Y"]}},
+                    }
+                ]
+            },
+            infer_column_types=False,
+        ),
+        messy,
+    )
+    case("keep_columns_single", csv("./data.csv", "file", {"keep_columns": "name"}), data)
+    case(
+        "filter_string",
+        csv("./data.csv", "file", {"filter": 'col("name") == "name3" or col("note") == "note 5"'}),
+        data,
+    )
+    case("filter_not", csv("./data.csv", "file", {"filter": 'not col("flag")'}), data)
     case("filter_simple", csv("./data.csv", "file", {"filter": 'col("id") > 12'}), data)
     case(
         "filter_compound",
