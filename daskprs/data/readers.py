@@ -165,7 +165,8 @@ def read_delimited_part(
         elif reader.header == "all_files_same_headers" and part.file_index > 0:
             check_same_header(table, part.path, split_line(head.decode("utf-8"), reader), schema)
     assert file_cols is not None
-    return _finish(_parse_csv(data, file_cols, reader, schema, typed), part, table, schema)
+    df = _parse_csv(data, file_cols, reader, schema, typed)
+    return _finish(df, part, table, schema, keep_extra=not typed)
 
 
 def _parse_csv(
@@ -260,7 +261,9 @@ def _python_csv(data: bytes, cols: list[str], reader: Reader, codec: str) -> pd.
         rows = [_single_line(ln, reader.delimiter) for ln in lines]
     else:
         rows = [ln.split(reader.delimiter) for ln in lines]
-    n = len(cols)
+    # a row longer than the header adds columns named like mltable's: Column3, Column4, ...
+    n = max([len(cols), *(len(r) for r in rows)])
+    cols = cols + [f"Column{i + 1}" for i in range(len(cols), n)]
     null = "" if reader.empty_as_string else None
     records = [[(v if v != "" else null) for v in (r + [None] * (n - len(r)))[:n]] for r in rows]
     df = (
@@ -271,11 +274,14 @@ def _python_csv(data: bytes, cols: list[str], reader: Reader, codec: str) -> pd.
     return df.astype(column_types.STRING_DTYPE)
 
 
-def _finish(df: pd.DataFrame, part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
+def _finish(
+    df: pd.DataFrame, part: Part, table: MLTable, schema: TableSchema, keep_extra: bool = False
+) -> pd.DataFrame:
     reader = table.reader
     assert reader is not None
-    if reader.header == "all_files_different_headers" or len(df.columns) != len(schema.columns):
-        df = df.reindex(columns=list(schema.columns))
+    if list(df.columns) != list(schema.columns):
+        extra = [c for c in df.columns if c not in schema.columns] if keep_extra else []
+        df = df.reindex(columns=[*schema.columns, *extra])
     if reader.include_path_column:
         df.insert(0, reader.path_column, pd.Series([part.path] * len(df), dtype=_str_dtype()))
     return df

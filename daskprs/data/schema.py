@@ -95,12 +95,12 @@ def delimited_schema(table: MLTable, files: list[str]) -> TableSchema:
         from daskprs.data.readers import _dedupe
 
         cols = _dedupe(cols)
-    base = TableSchema(tuple(cols))
+    sample = _sample_rows(table, files, TableSchema(tuple(cols)), reader.sample_size)
+    cols += [str(c) for c in sample.columns if c not in cols]  # rows longer than the header
     if not reader.infer_column_types and not reader.type_overrides:
-        return base
+        return TableSchema(tuple(cols))
     kinds: dict[str, str] = {}
     if reader.infer_column_types:
-        sample = _sample_rows(table, files, base, reader.sample_size)
         for c in cols:
             kinds[c] = (
                 column_types.infer_kind(sample[c].tolist(), reader.empty_as_string)

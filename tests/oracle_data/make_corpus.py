@@ -289,6 +289,9 @@ def main() -> None:
     )
     case("csv_all_empty_column", csv(), {"data.csv": "a,b,c\n1,,x\n2,,y\n"})
 
+    case("csv_ragged_no_header", csv(header="no_header"), {"data.csv": "1,2\n3,4,5\n6\n"})
+    case("csv_ragged_long_row", csv(), {"data.csv": "a,b\n1,2\n3,4,5\n6\n"})
+
     # --- parquet
     cols = {
         "i": [1, 2, None, 4],
