@@ -121,7 +121,7 @@ def _median_row(metric: str, values: list[float], **kw: Any) -> Row:
 def run(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
     code = _CLUSTER_PROBE.replace("DASHBOARD", _dashboard())
-    probes = [_probe(code) for _ in range(args.repeat)]
+    probes = [_probe(code) for _ in range(args.cold_repeat)]
     start = _median_row(
         "embedded cluster start (1x2, processes=False)",
         [p["start"] for p in probes],
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> list[Row]:
         )
     )
     with common.workdir("b0", keep=args.keep) as root:
-        procs = [entry_process_probe(root / f"probe{i}") for i in range(args.repeat)]
+        procs = [entry_process_probe(root / f"probe{i}") for i in range(args.cold_repeat)]
         rows.append(
             _median_row(
                 "entry process spawn -> init() done",
@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> list[Row]:
             BENCH,
             "cold `daskprs job create`, 1 tiny mini batch",
             lambda i: common.run_cli(job, root / f"cli{i}"),
-            args.repeat,
+            args.cold_repeat,
             note="interpreter + imports + cluster + processes + run + close",
         )
         rows.append(cold)

@@ -248,7 +248,7 @@ def run(args: argparse.Namespace) -> list[Row]:
             BENCH,
             "cold `daskprs job create`",
             lambda i: common.run_cli(job, root / f"cli{i}"),
-            repeat,
+            args.cold_repeat,
             note="fresh interpreter + embedded cluster",
         )
         rows_out.append(cold)
@@ -256,12 +256,14 @@ def run(args: argparse.Namespace) -> list[Row]:
 
 
 def add_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rows", type=int, default=None, help="CSV rows (default 1,000,000)")
+    parser.add_argument(
+        "--rows", type=int, default=None, help="B1 CSV rows (1,000,000; quick 100,000)"
+    )
 
 
 def configure(args: argparse.Namespace) -> None:
     if args.rows is None:
-        args.rows = 1_000_000
+        args.rows = 100_000 if args.quick else 1_000_000
 
 
 def main() -> None:

@@ -55,6 +55,12 @@ def base_parser(description: str = "") -> argparse.ArgumentParser:
     return p
 
 
+def finish_args(args: argparse.Namespace) -> argparse.Namespace:
+    """Derived settings: cold-start figures (a fresh interpreter each) run once in quick mode."""
+    args.cold_repeat = 1 if args.quick else args.repeat
+    return args
+
+
 def report(rows: list[Row], args: argparse.Namespace, seconds: float) -> None:
     info = common.machine_info()
     doc = {"machine": info, "quick": args.quick, "repeat": args.repeat, "seconds": seconds}
@@ -86,7 +92,7 @@ def cli_main(
     """The ``main()`` of one benchmark module."""
     parser = base_parser()
     add_args(parser)
-    args = parser.parse_args()
+    args = finish_args(parser.parse_args())
     configure(args)
     t0 = time.monotonic()
     rows: list[Row] = []
@@ -108,12 +114,13 @@ def main(argv: list[str] | None = None) -> None:
     for mod in modules.values():
         mod.add_args(parser)  # type: ignore[attr-defined]
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    args = finish_args(parser.parse_args(argv))
     selected = [s.strip().upper() for s in args.only.split(",")] if args.only else list(modules)
     rows: list[Row] = []
     t0 = time.monotonic()
     for name in selected:
-        log(f"== {name} ==")
+        if not os.environ.get(_CHILD_ENV):
+            log(f"== {name} ==")
         t = time.monotonic()
         try:
             if args.in_process:
@@ -125,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
         except Exception as exc:  # one broken benchmark must not hide the others
             log(f"{name} failed: {exc!r}")
             rows.append(Row(name, "FAILED", float("nan"), "", note=repr(exc)[:200]))
-        log(f"== {name} done in {time.monotonic() - t:.0f} s ==")
+        if not os.environ.get(_CHILD_ENV):
+            log(f"== {name} done in {time.monotonic() - t:.0f} s ==")
     report(rows, args, time.monotonic() - t0)
 
 
