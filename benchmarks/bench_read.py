@@ -37,10 +37,11 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def make_data(folder: Path, rows: int) -> tuple[Path, Path]:
+def make_data(folder: Path, rows: int) -> tuple[Path, Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, pq_path = folder / "csv" / "data.csv", folder / "pq" / "data.parquet"
-    if not csv_path.exists() or not pq_path.exists():
+    js_path = folder / "jsonl" / "data.jsonl"
+    if not csv_path.exists() or not pq_path.exists() or not js_path.exists():
         rng = np.random.default_rng(0)
         df = pd.DataFrame(
             {
@@ -55,13 +56,18 @@ def make_data(folder: Path, rows: int) -> tuple[Path, Path]:
         pq_path.parent.mkdir(exist_ok=True)
         df.to_csv(csv_path, index=False)
         df.to_parquet(pq_path, index=False, row_group_size=100_000)
+        js_path.parent.mkdir(exist_ok=True)
+        df.to_json(js_path, orient="records", lines=True)
     (csv_path.parent / "MLTable").write_text(
         "paths:\n  - file: ./data.csv\ntransformations:\n  - read_delimited: {}\n"
     )
     (pq_path.parent / "MLTable").write_text(
         "paths:\n  - file: ./data.parquet\ntransformations:\n  - read_parquet: {}\n"
     )
-    return csv_path, pq_path
+    (js_path.parent / "MLTable").write_text(
+        "paths:\n  - file: ./data.jsonl\ntransformations:\n  - read_json_lines: {}\n"
+    )
+    return csv_path, pq_path, js_path
 
 
 def ours(folder: Path, size: int) -> int:
@@ -83,7 +89,7 @@ def main() -> None:
     global CLOCK
     if args.cpu:
         CLOCK = time.process_time
-    csv_path, pq_path = make_data(Path(args.dir), args.rows)
+    csv_path, pq_path, js_path = make_data(Path(args.dir), args.rows)
     mb = os.path.getsize(csv_path) / 2**20
     pmb = os.path.getsize(pq_path) / 2**20
     print(f"CSV {mb:.1f} MiB, parquet {pmb:.1f} MiB, {args.rows} rows")
@@ -107,6 +113,12 @@ def main() -> None:
             f"{'daskprs parquet ' + label:28s} {pmb / t:8.1f} MB/s   ratio vs pandas: {t_pq / t:.2f}"
         )
     assert pq.ParquetFile(pq_path).metadata.num_rows == args.rows
+
+    jmb = os.path.getsize(js_path) / 2**20
+    t_js = best(lambda: pd.read_json(js_path, lines=True), args.repeat)
+    print(f"{'pandas.read_json(lines)':28s} {jmb / t_js:8.1f} MB/s")
+    t = best(lambda: ours(js_path.parent, 2**20), args.repeat)
+    print(f"{'daskprs jsonl 1mb':28s} {jmb / t:8.1f} MB/s   ratio vs pandas: {t_js / t:.2f}")
 
 
 if __name__ == "__main__":
