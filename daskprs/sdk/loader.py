@@ -2,8 +2,9 @@
 
 The parser reads files (``daskprs.spec.load.load_job(path)``), so the dict is written as YAML
 to ``<tmp>/daskprs-sdk/<name>-<hash>.yml`` (all its local paths are absolute already) and that
-file is loaded; error messages name the file and the dotted key, and the file shows exactly
-what was built.
+file is loaded. When the YAML is invalid the file stays, so the error message (file and dotted
+key) points at exactly what was built; when it loads, the file is removed (``job.raw`` keeps
+the mapping).
 """
 
 from __future__ import annotations
@@ -32,9 +33,13 @@ def load_job_dict(raw: dict[str, Any], *, name: str) -> Any:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "job"
     path = os.path.join(folder, f"{safe}-{digest}.yml")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    return load_job(path)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+    job = load_job(path)
+    try:
+        os.remove(path)
+    except OSError:  # another thread loaded the same content: it removed it
+        pass
+    return job

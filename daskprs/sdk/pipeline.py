@@ -239,7 +239,7 @@ def _build(
     return PipelineJob(
         name=options["name"] or func.__name__,
         display_name=options["display_name"] or func.__name__,
-        description=options["description"] or inspect.getdoc(func),
+        description=options["description"],
         experiment_name=options["experiment_name"],
         tags=tags if isinstance(tags, dict) or tags is None else {"tags": tags},
         settings=settings,
@@ -269,7 +269,8 @@ def _call_keeping_locals(
     func: Callable[..., Any], params: dict[str, PipelineInput]
 ) -> tuple[Any, dict[str, Any]]:
     """Call ``func`` and return its result and its local variables at return (used to name the
-    nodes after the variables holding them, as azure-ai-ml does)."""
+    nodes after the variables holding them, as azure-ai-ml does). A profile hook sees the
+    function's frame as it returns; a profile function already set is chained and restored."""
     code = inspect.unwrap(func).__code__
     captured: dict[str, Any] = {}
     previous = sys.getprofile()
@@ -278,7 +279,7 @@ def _call_keeping_locals(
         if event == "return" and frame.f_code is code:
             captured.clear()
             captured.update(frame.f_locals)
-        if previous is not None:
+        if callable(previous):
             previous(frame, event, arg)
 
     sys.setprofile(profile)

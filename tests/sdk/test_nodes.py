@@ -227,7 +227,16 @@ def test_command_node_settings(folder: Path) -> None:
 
 
 def test_parser_errors_name_the_key(folder: Path) -> None:
-    with pytest.raises(PipelineSpecError, match="mini_batch_size"):
+    with pytest.raises(PipelineSpecError, match="jobs.score.mini_batch_size") as first:
         one_step(folder, lambda n: setattr(n, "mini_batch_size", "ten"))
-    with pytest.raises(PipelineSpecError, match="entry_script"):
+    with pytest.raises(PipelineSpecError, match="jobs.score.task.entry_script") as second:
         one_step(folder, lambda n: setattr(n.task, "entry_script", "missing.py"))
+    for info in (first, second):  # the generated YAML is kept for the message: clean up
+        Path(str(info.value.file)).unlink()
+
+
+def test_invalid_job_yaml_is_kept_for_the_error_message(folder: Path) -> None:
+    with pytest.raises(PipelineSpecError) as info:
+        one_step(folder, lambda n: setattr(n, "logging_level", "LOUD"))
+    assert info.value.file is not None and Path(info.value.file).read_text().count("LOUD") == 1
+    Path(info.value.file).unlink()
