@@ -259,6 +259,9 @@ def _annotation_meta(annotation: Any, value: Any) -> Input | None:
         return Input(type=annotation)
     if annotation in PYTHON_TYPES:
         return Input(type=PYTHON_TYPES[annotation])
+    by_name = {t.__name__: name for t, name in PYTHON_TYPES.items()}
+    if isinstance(annotation, str) and annotation in by_name:  # from __future__ annotations
+        return Input(type=by_name[annotation])
     if isinstance(value, Input):
         return Input(type=value.type)
     typ = literal_type(value)

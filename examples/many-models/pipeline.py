@@ -6,8 +6,6 @@ swap ``daskprs.sdk`` for ``azure.ai.ml`` / ``azure.ai.ml.parallel`` / ``azure.ai
 ``build()`` returns the pipeline job; ``daskprs.run(build().to_job())`` runs it.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
