@@ -168,3 +168,20 @@ def test_pieces_pickle_small(make_table):
 def test_bad_mini_batch_size(tmp_path, bad):
     with pytest.raises(ValueError, match="mini_batch_size"):
         plan_mini_batches(str(tmp_path), bad)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(st.integers(min_value=-5, max_value=10**6), min_size=0, max_size=25),
+    size=st.integers(min_value=1, max_value=80),
+)
+def test_json_lines_every_record_in_exactly_one_piece(tmp_path_factory, values, size):
+    text = "".join(f'{{"v": {v}, "s": "é{v}"}}\n' for v in values)
+    spec = {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]}
+    folder = write_table(tmp_path_factory.mktemp("j"), spec, {"d.jsonl": text})
+    pieces = plan_mini_batches(load_mltable(str(folder)), size)
+    assert len(pieces) == max(1, math.ceil(len(text.encode()) / size))
+    got = [v for p in pieces for v in load_piece(p)["v"].tolist()] if values else []
+    assert got == values
