@@ -101,8 +101,11 @@ def _with_offsets(pieces: list[MiniBatchPiece], table: MLTable) -> list[MiniBatc
     offsets: list[list[int]] = [[] for _ in pieces]
     for step in steps:
         running = 0
+        t = table.transforms[step]
         for j, piece in enumerate(pieces):
             offsets[j].append(running)
+            if t.name == "take" and running >= t.count:
+                continue  # past the first N rows: no need to count (the piece keeps none)
             probe = _replace(piece, offsets=tuple(offsets[j]))
             running += len(load_rows(probe, stop=step))
     return [_replace(p, offsets=tuple(o)) for p, o in zip(pieces, offsets, strict=True)]
