@@ -110,7 +110,9 @@ class Accounts:
             "mini_batches": self.n_mini_batches,
             "processed_mini_batches": self.finished,
             "failed_mini_batches": self.failed_mini_batches,
-            "succeeded_mini_batches": self.finished - self.failed_mini_batches,
+            "succeeded_mini_batches": sum(
+                1 for st in self.states.values() if st.finished and not st.failed
+            ),
             "items": self.total_items,
             "succeeded_items": self.succeeded_items,
             "failed_items": self.failed_items,

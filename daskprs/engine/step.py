@@ -26,7 +26,14 @@ from daskprs.engine.progress import Progress
 from daskprs.logs.tree import StepLogs
 from daskprs.output.assemble import assemble, is_url, output_file
 from daskprs.runtime.code import pack
-from daskprs.runtime.plugin import NOT_RUN, PrsWorkerPlugin, abort_run, plugin_name, run_group
+from daskprs.runtime.plugin import (
+    NOT_RUN,
+    PrsWorkerPlugin,
+    abort_run,
+    event_topic,
+    plugin_name,
+    run_group,
+)
 from daskprs.runtime.protocol import (
     CANCELLED,
     INIT_FAILED,
@@ -38,6 +45,7 @@ from daskprs.runtime.protocol import (
 from daskprs.spec.bindings import fill_run_time
 from daskprs.spec.model import ParallelStep
 
+_RECORD_FIELDS = tuple(AttemptRecord.__dataclass_fields__)
 COMPLETED = "Completed"
 FAILED = "Failed"
 MAX_GROUP = 64  # mini batches fused into one Dask task at most
@@ -159,7 +167,8 @@ class _Run:
         self.config = config
         self.progress = progress
         self.max_attempts = step.retry.max_retries + 1
-        self.done_q: queue.Queue[Future] = queue.Queue()
+        self.done_q: queue.Queue[Future | dict[str, Any]] = queue.Queue()
+        self.seen: set[tuple[str, int, int]] = set()
         self.futures: dict[str, Future] = {}
         self.items: dict[str, list[tuple[Any, int]]] = {}
         self.outstanding: set[int] = set()
@@ -201,7 +210,17 @@ class _Run:
         self.last_progress = time.monotonic()
 
     # -- results --------------------------------------------------------------------------------
-    def handle(self, fut: Future) -> None:
+    def on_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        """Dask event subscription: an attempt reported by a worker as soon as it ended."""
+        self.done_q.put(event[1])
+
+    def handle(self, item: Future | dict[str, Any]) -> None:
+        if isinstance(item, dict):  # Dask adds its own keys (e.g. "worker") to an event
+            self.handle_records(
+                [AttemptRecord(**{k: item[k] for k in _RECORD_FIELDS if k in item})]
+            )
+            return
+        fut = item
         key = str(fut.key)
         items = self.items.pop(key, [])
         self.futures.pop(key, None)
@@ -212,17 +231,30 @@ class _Run:
         except Exception as exc:  # the Dask task itself failed (worker lost too often, ...)
             records = [
                 AttemptRecord(
-                    piece.id, attempt, PROCESS_CRASHED, error=f"the Dask task was lost: {exc!r}"
+                    piece.id,
+                    attempt,
+                    PROCESS_CRASHED,
+                    error=f"the Dask task was lost: {exc!r}",
+                    task=key,
                 )
                 for piece, attempt in items
             ]
+        self.handle_records(records)
+
+    def handle_records(self, records: list[AttemptRecord]) -> None:
         resubmit: list[tuple[Any, int]] = []
         for rec in records:
+            seen = (rec.task, rec.mini_batch_id, rec.attempt)
+            if seen in self.seen:  # reported by event and again in the task's result
+                continue
+            self.seen.add(seen)
             piece = self.pieces[rec.mini_batch_id]
             if rec.status == NOT_RUN:
                 resubmit.append((piece, rec.attempt))
                 continue
             if rec.status == CANCELLED:
+                if rec.process:  # stopped in flight by the fail-fast: an attempt, not final
+                    self.logs.attempt(rec)
                 continue
             if rec.status == INIT_FAILED:
                 self.accounts.init_failures += 1
@@ -261,28 +293,42 @@ class _Run:
     def loop(self, progress_timeout: float) -> None:
         while self.outstanding and not self.cause:
             try:
-                fut = self.done_q.get(timeout=0.5)
+                item = self.done_q.get(timeout=0.5)
             except queue.Empty:
                 if time.monotonic() - self.last_progress > progress_timeout:
                     self.cause = f"No progress update in {progress_timeout:g} seconds."
                 continue
-            self.handle(fut)
+            self.handle(item)
             while not self.cause:  # drain what else is done, then flush once
                 try:
                     self.handle(self.done_q.get_nowait())
                 except queue.Empty:
                     break
+            self.logs.flush()  # the attempt log first, then the commit record
             self.ledger.flush()
-            self.logs.flush()
             self.progress.update({**self.accounts.counts(), "retried": self.retried})
 
-    def abort(self) -> None:
-        """Fail fast: cancel queued tasks, kill running mini batches."""
-        self.client.cancel(list(self.futures.values()), force=True)
+    def abort(self, grace: float = 15.0) -> None:
+        """Fail fast: kill the mini batches in flight; tasks not started yet return at once.
+
+        The tasks are drained rather than cancelled, so an attempt that finished in the
+        meantime is still recorded (and committed, for --resume), and one that was stopped is
+        recorded as CANCELLED."""
         try:
             self.client.run(abort_run, self.config.run_id)
         except Exception:  # a worker may be gone already
             pass
+        deadline = time.monotonic() + grace
+        # attempts reported by event need not be waited for: only the tasks themselves
+        while self.futures and time.monotonic() < deadline:
+            try:
+                self.handle(self.done_q.get(timeout=max(0.01, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        if self.futures:
+            self.client.cancel(list(self.futures.values()), force=True)
+        self.ledger.flush()
+        self.logs.flush()
 
 
 def run_parallel_step(
@@ -358,6 +404,7 @@ def run_parallel_step(
     try:
         if todo:
             client.register_plugin(plugin, name=plugin.name)
+            client.subscribe_topic(event_topic(config.run_id), run.on_event)
             run.submit_all(todo, processes=placement.workers * step.max_concurrency_per_instance)
             run.loop(step.prs.effective_progress_update_timeout(step.retry.timeout))
         if not run.cause:
@@ -372,6 +419,8 @@ def run_parallel_step(
         ledger.close()
         logs.flush()
         if todo:
+            with contextlib.suppress(Exception):
+                client.unsubscribe_topic(event_topic(config.run_id))
             with contextlib.suppress(Exception):
                 client.unregister_worker_plugin(plugin_name(config.run_id))
         progress.close()

@@ -14,6 +14,7 @@ import os
 import queue
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from distributed import WorkerPlugin, get_worker
@@ -67,7 +68,11 @@ class ProcessPool:
         self._spawner.submit(proc.start).result()
         return proc
 
-    def run_group(self, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
+    def run_group(
+        self, items: list[tuple[Any, int]], report: Callable[[AttemptRecord], None] | None = None
+    ) -> list[AttemptRecord]:
+        """Run the pieces in order in one process; ``report`` sees each attempt as it ends (the
+        driver hears of failures and progress without waiting for the whole group)."""
         records: list[AttemptRecord] = []
         proc = self._free.get()
         try:
@@ -90,7 +95,10 @@ class ProcessPool:
                     records.extend(_untouched(items[index + 1 :], NOT_RUN))
                     proc = self._replace(proc)
                     break
-                records.append(proc.run(piece, attempt))
+                rec = proc.run(piece, attempt)
+                records.append(rec)
+                if report is not None:
+                    report(rec)
                 if not proc.alive:  # timed out or crashed: a fresh process runs init() again
                     proc = self._replace(proc)
         finally:
@@ -201,9 +209,27 @@ def _pool(run_id: str) -> ProcessPool:
     return plugin.pool or plugin.ensure_pool(worker)
 
 
+def event_topic(run_id: str) -> str:
+    return f"daskprs-{run_id}"
+
+
 def run_group(run_id: str, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
-    """The Dask task: run these (piece, attempt) pairs in one entry-script process, in order."""
-    return _pool(run_id).run_group(items)
+    """The Dask task: run these (piece, attempt) pairs in one entry-script process, in order.
+
+    Each attempt is also published as a Dask event as soon as it ends; every record carries the
+    task key, so the driver counts each one once whichever way it arrives first."""
+    worker = get_worker()
+    task = str(worker.get_current_task())
+    topic = event_topic(run_id)
+
+    def report(rec: AttemptRecord) -> None:
+        rec.task = task
+        worker.log_event(topic, dataclasses.asdict(rec))
+
+    records = _pool(run_id).run_group(items, report)
+    for rec in records:
+        rec.task = task
+    return records
 
 
 def abort_run(run_id: str, dask_worker: Any = None) -> None:

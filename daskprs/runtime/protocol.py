@@ -71,6 +71,7 @@ class AttemptRecord:
     part_bytes: int = 0
     header: str = ""  # DataFrame header line, for --append_row_dataframe_header
     returned: int = 0  # len(run() return value)
+    task: str = ""  # the Dask task that made the attempt (dedupes events and results)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -194,6 +194,7 @@ class Zygote:
             [sys.executable, "-m", "daskprs.runtime.zygote", str(child.fileno())],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
+            start_new_session=True,  # no terminal signals (Ctrl-C, a kernel's SIGINT)
         )
         child.close()
         self.sock = parent

@@ -95,6 +95,7 @@ def test_driver_sigkill_then_resume_gives_byte_identical_output(job_folder, tmp_
         time.sleep(0.05)
     children = _children_of(driver.pid)
     assert children, "the driver should have entry-script processes"
+    killed_at = time.time()
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()
     gone, alive = psutil.wait_procs(children, timeout=10)
@@ -111,8 +112,23 @@ def test_driver_sigkill_then_resume_gives_byte_identical_output(job_folder, tmp_
     out = json.loads(resumed.stdout)["outputs"]["job.result"]
     with open(out, "rb") as a, open(ref_out, "rb") as b:
         assert a.read() == b.read()
+    # the ledger commits each mini batch once across both sessions
+    finals = [
+        json.loads(line) for line in ledger.read_text().splitlines() if '"final":true' in line
+    ]
+    ids = [f["mini_batch_id"] for f in finals]
+    assert sorted(ids) == list(
+        range(json.loads(resumed.stdout)["steps"]["job"]["counts"]["mini_batches"])
+    )
+    # and the resumed session did not run again what had been committed
     with open(run_dir / "job" / "logs" / "sys" / "job_report" / "processed_mini-batches.csv") as fh:
         rows = list(csv.DictReader(fh))
-    done = [int(r["mini_batch_id"]) for r in rows if r["status"] == "RUN_DONE"]
-    assert sorted(done) == sorted(set(done))  # each mini batch committed once, across both sessions
-    assert committed_before <= set(done)
+    import datetime as dt
+
+    def started(r):
+        return (
+            dt.datetime.fromisoformat(r["start_time"]).replace(tzinfo=dt.timezone.utc).timestamp()
+        )
+
+    rerun = {int(r["mini_batch_id"]) for r in rows if started(r) > killed_at}
+    assert rerun and not (rerun & committed_before)

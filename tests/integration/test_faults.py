@@ -170,3 +170,38 @@ def test_context_argument_and_shutdown(job_folder, client, tmp_path):
     assert sum(int(x.split()[1]) for x in lines) == 300
     outdir = tmp_path / "run" / "job" / "outputs"
     assert any(n.startswith("shutdown-") for n in os.listdir(outdir))
+
+
+def test_threshold_crossing_stops_the_job_fast(job_folder, client, tmp_path):
+    import time
+
+    job_folder.table(rows=3000)
+    job_folder.script(
+        """
+        import time
+        def run(mini_batch):
+            if int(mini_batch["id"].iloc[0]) == 0:
+                raise ValueError("the first mini batch is bad")
+            time.sleep(2)
+            return mini_batch
+        """
+    )
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        mini_batch_size="1kb",
+        mini_batch_error_threshold=0,
+        retry_settings={"max_retries": 0, "timeout": 60},
+    )
+    t0 = time.monotonic()
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    elapsed = time.monotonic() - t0
+    step = result.steps["job"]
+    assert result.status == "Failed" and "mini_batch_error_threshold 0" in step.cause
+    n = step.counts["mini_batches"]
+    assert n > 40
+    # serially the remaining mini batches would take n * 2 s / 2 processes
+    assert elapsed < n / 4
+    rows = attempts(result)
+    assert len(rows) < n / 2
+    assert step.counts["succeeded_mini_batches"] >= 0
+    assert not entry_processes()
