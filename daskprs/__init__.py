@@ -24,11 +24,42 @@ from daskprs.errors import (
 
 if TYPE_CHECKING:
     from daskprs.api import load_job, read_mltable, run
+    from daskprs.sdk import (
+        Input,
+        Output,
+        RetrySettings,
+        RunFunction,
+        command,
+        load_component,
+        parallel_run_function,
+        pipeline,
+    )
 
-_LAZY = {"load_job": "daskprs.api", "read_mltable": "daskprs.api", "run": "daskprs.api"}
+_LAZY = {
+    "load_job": "daskprs.api",
+    "read_mltable": "daskprs.api",
+    "run": "daskprs.api",
+    # the azure-ai-ml style API
+    "Input": "daskprs.sdk",
+    "Output": "daskprs.sdk",
+    "RetrySettings": "daskprs.sdk",
+    "RunFunction": "daskprs.sdk",
+    "command": "daskprs.sdk",
+    "load_component": "daskprs.sdk",
+    "parallel_run_function": "daskprs.sdk",
+    "pipeline": "daskprs.sdk",
+}
 
 __all__ = [
     "DaskPrsError",
+    "Input",
+    "Output",
+    "RetrySettings",
+    "RunFunction",
+    "command",
+    "load_component",
+    "parallel_run_function",
+    "pipeline",
     "EntryScriptError",
     "JobFailed",
     "MLTableError",

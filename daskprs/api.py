@@ -36,6 +36,8 @@ def run(
     """Run a job on ``client`` (an existing ``distributed.Client``), on ``scheduler`` (an
     address), or on an embedded LocalCluster. Returns a :class:`JobResult` with ``status``,
     ``steps[name].summary()`` and ``outputs``."""
+    if hasattr(job, "to_job"):  # a pipeline or node built with daskprs.sdk
+        job = job.to_job()
     if not isinstance(job, PipelineJob):
         job = load_job(job)
     if progress is True:

@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -77,6 +78,8 @@ def run_command_step(
     command = render_command(step.command, inputs, outputs)
     env = dict(os.environ)
     env.update({k: str(v) for k, v in step.environment_variables.items()})
+    # `python` in a command is the interpreter running daskprs (the job's environment)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     stdout_path = os.path.join(logs_dir, "user_logs", "std_log.txt")
     os.makedirs(os.path.dirname(stdout_path), exist_ok=True)
     with open(stdout_path, "wb") as log:

@@ -1,5 +1,4 @@
-"""What the example and the Python API need from code outside daskprs.sdk, as failing tests
-(strict xfails: each turns into a failure to remove once the change is made).
+"""What the example and the Python API need from code outside daskprs.sdk:
 
 * ``daskprs.run`` accepts the pipeline object a ``@pipeline`` function returns, as
   azure-ai-ml's ``ml_client.jobs.create_or_update(pipeline_job)`` does;
@@ -14,8 +13,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 import daskprs
 import daskprs.api
@@ -33,9 +30,6 @@ def hello() -> Any:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="daskprs.api.run does not call to_job() on a daskprs.sdk PipelineJob yet"
-)
 def test_run_accepts_the_sdk_pipeline_object(monkeypatch, tmp_path) -> None:
     step = hello()
 
@@ -51,9 +45,6 @@ def test_run_accepts_the_sdk_pipeline_object(monkeypatch, tmp_path) -> None:
     assert list(seen[0].steps) == ["say"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="daskprs/__init__.py does not export the daskprs.sdk names yet"
-)
 def test_sdk_names_are_exported_from_daskprs() -> None:
     from daskprs import sdk
 
@@ -63,11 +54,6 @@ def test_sdk_names_are_exported_from_daskprs() -> None:
         assert getattr(daskprs, name) is getattr(sdk, name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a command step's `python` is whatever comes first on PATH, not the "
-    "interpreter running daskprs (run_command_step does not put sys.executable's folder first)",
-)
 def test_command_steps_run_the_jobs_python(monkeypatch, tmp_path: Path) -> None:
     other = tmp_path / "other-bin"
     other.mkdir()

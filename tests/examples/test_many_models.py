@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
-import os
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -46,23 +44,14 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def interpreter_on_path():
-    # The command steps run `python ...`; daskprs does not (yet) put the job's interpreter
-    # first on PATH (test_gaps.py::test_command_steps_run_the_jobs_python), so the test does.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
-        yield
-
-
-@pytest.fixture(scope="module")
-def yaml_run(client, interpreter_on_path, tmp_path_factory):
+def yaml_run(client, tmp_path_factory):
     job = daskprs.load_job(EXAMPLE / "pipeline.yml")
     run_dir = tmp_path_factory.mktemp("yaml") / "run"
     return daskprs.run(job, client=client, run_dir=str(run_dir), progress=False)
 
 
 @pytest.fixture(scope="module")
-def sdk_run(client, interpreter_on_path, tmp_path_factory):
+def sdk_run(client, tmp_path_factory):
     spec = importlib.util.spec_from_file_location("many_models_pipeline", EXAMPLE / "pipeline.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
