@@ -42,6 +42,7 @@ class Accounts:
     succeeded_items: int = 0
     total_items: int = 0
     finished: int = 0
+    finished_ok: int = 0  # finished and not failed
     init_failures: int = 0
 
     def record(self, rec: AttemptRecord, *, final: bool, total_hint: int | None = None) -> None:
@@ -71,6 +72,7 @@ class Accounts:
         self.succeeded_items -= st.succeeded
         self.total_items -= st.total
         self.finished -= int(st.finished)
+        self.finished_ok -= int(st.finished and not st.failed)
 
     def _add(self, st: MiniBatchState) -> None:
         self.failed_mini_batches += int(st.failed)
@@ -78,6 +80,7 @@ class Accounts:
         self.succeeded_items += st.succeeded
         self.total_items += st.total
         self.finished += int(st.finished)
+        self.finished_ok += int(st.finished and not st.failed)
 
     def crossed(self) -> str | None:
         """The failure cause when a threshold is crossed, else None."""
@@ -110,9 +113,7 @@ class Accounts:
             "mini_batches": self.n_mini_batches,
             "processed_mini_batches": self.finished,
             "failed_mini_batches": self.failed_mini_batches,
-            "succeeded_mini_batches": sum(
-                1 for st in self.states.values() if st.finished and not st.failed
-            ),
+            "succeeded_mini_batches": self.finished_ok,
             "items": self.total_items,
             "succeeded_items": self.succeeded_items,
             "failed_items": self.failed_items,

@@ -54,10 +54,13 @@ class Ledger:
         if final:
             self.final[rec.mini_batch_id] = rec
 
-    def flush(self) -> None:
+    def flush(self, sync: bool = True) -> None:
+        """Hand the lines to the OS (enough to survive a killed driver); ``sync`` also forces
+        them to disk (to survive a machine crash; costs milliseconds, so it is batched)."""
         if self._fh is not None:
             self._fh.flush()
-            os.fsync(self._fh.fileno())
+            if sync:
+                os.fsync(self._fh.fileno())
 
     def close(self) -> None:
         if self._fh is not None:

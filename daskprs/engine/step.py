@@ -49,6 +49,7 @@ _RECORD_FIELDS = tuple(AttemptRecord.__dataclass_fields__)
 COMPLETED = "Completed"
 FAILED = "Failed"
 MAX_GROUP = 64  # mini batches fused into one Dask task at most
+SYNC_EVERY = 1.0  # seconds between fsyncs of the ledger (it is flushed to the OS every batch)
 
 
 @dataclass
@@ -176,6 +177,7 @@ class _Run:
         self.cause = ""
         self._n = 0
         self.last_progress = time.monotonic()
+        self._last_sync = self._last_progress_shown = 0.0
         init_limit = 3 * max(1, step.max_concurrency_per_instance) * max(1, step.instance_count)
         self.init_failure_limit = init_limit
 
@@ -305,8 +307,13 @@ class _Run:
                 except queue.Empty:
                     break
             self.logs.flush()  # the attempt log first, then the commit record
-            self.ledger.flush()
-            self.progress.update({**self.accounts.counts(), "retried": self.retried})
+            now = time.monotonic()
+            self.ledger.flush(sync=now - self._last_sync > SYNC_EVERY)
+            if now - self._last_sync > SYNC_EVERY:
+                self._last_sync = now
+            if now - self._last_progress_shown > 0.2 or not self.outstanding:
+                self._last_progress_shown = now
+                self.progress.update({**self.accounts.counts(), "retried": self.retried})
 
     def abort(self, grace: float = 15.0) -> None:
         """Fail fast: kill the mini batches in flight; tasks not started yet return at once.

@@ -1,4 +1,6 @@
-"""The append_row output file: committed parts concatenated in mini-batch order.
+"""The append_row output file: committed attempts' rows concatenated in mini-batch order.
+
+Each committed attempt points at a byte range of a spool file (one per entry process).
 
 Parts stream into a temporary file beside the target, which is renamed over it at the end, so
 the output exists whole or not at all, and the driver never holds more than a copy buffer.
@@ -7,7 +9,6 @@ the output exists whole or not at all, and the driver never holds more than a co
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from typing import IO
 
@@ -35,15 +36,29 @@ def output_file(path: str, output_type: str) -> str:
 def _write(out: IO[bytes], parts_dir: str, committed: Iterable[AttemptRecord], header: bool) -> int:
     written = 0
     header_done = not header
-    for rec in committed:
-        if not header_done and rec.header:
-            out.write(rec.header.encode("utf-8"))
-            header_done = True
-        if not rec.part:
-            continue
-        with open(os.path.join(parts_dir, rec.part), "rb") as part:
-            shutil.copyfileobj(part, out, 1024 * 1024)
-        written += rec.part_bytes
+    spools: dict[str, IO[bytes]] = {}
+    try:
+        for rec in committed:
+            if not header_done and rec.header:
+                out.write(rec.header.encode("utf-8"))
+                header_done = True
+            if not rec.part:
+                continue
+            src = spools.get(rec.part)
+            if src is None:
+                src = spools[rec.part] = open(os.path.join(parts_dir, rec.part), "rb")  # noqa: SIM115
+            src.seek(rec.part_offset)
+            left = rec.part_bytes
+            while left:
+                chunk = src.read(min(left, 1024 * 1024))
+                if not chunk:
+                    raise OSError(f"the spool file {rec.part} is shorter than the ledger says")
+                out.write(chunk)
+                left -= len(chunk)
+            written += rec.part_bytes
+    finally:
+        for src in spools.values():
+            src.close()
     return written
 
 

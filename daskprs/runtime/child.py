@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from types import ModuleType
 from typing import Any
 
-from daskprs.runtime.protocol import ProcessConfig, part_name
+from daskprs.runtime.protocol import ProcessConfig, spool_name
 
 EXIT_INIT_FAILED = 72  # as the Azure driver
 
@@ -63,6 +63,7 @@ class _Child:
     # -- set-up ---------------------------------------------------------------------------------
     def setup(self, config: ProcessConfig, node: str, process_name: str) -> None:
         self.config = config
+        self.node, self.process_name = node, process_name
         logs = config.logs_dir
         self.error_file = os.path.join(logs, "user", "error", node, f"{process_name}.txt")
         entry_log = os.path.join(logs, "user", "entry_script_log", node, f"{process_name}.log.txt")
@@ -154,14 +155,9 @@ class _Child:
                 rows = format_rows(ret)
                 returned = rows.count
                 if rows.text:
-                    name = part_name(piece.id, attempt, self.config.run_id)
-                    final = os.path.join(self.config.parts_dir, name)
-                    tmp = f"{final}.tmp{os.getpid()}"
-                    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                        fh.write(rows.text)
-                    os.replace(tmp, final)  # the part exists whole or not at all
-                    result["part"] = name
-                    result["part_bytes"] = len(rows.text.encode("utf-8"))
+                    data_bytes = rows.text.encode("utf-8")
+                    result["part"], result["part_offset"] = self.spool(data_bytes)
+                    result["part_bytes"] = len(data_bytes)
                 result["header"] = rows.header
             else:
                 returned = return_length(ret)
@@ -181,6 +177,25 @@ class _Child:
                 piece.id,
             )
         return result
+
+    def spool(self, data: bytes) -> tuple[str, int]:
+        """Append an attempt's rows to this process's spool file; (file name, offset).
+
+        One append-only file per process (a file per mini batch costs milliseconds to create).
+        Bytes become output only when the driver commits the attempt that points at them; the
+        tail of a process killed mid-write is never pointed at."""
+        assert self.config is not None
+        if self._spool is None:
+            self._spool_name = spool_name(self.node, self.process_name, self.config.run_id)
+            path = os.path.join(self.config.parts_dir, self._spool_name)
+            self._spool = open(path, "ab")  # noqa: SIM115 - lives as long as the process
+        offset = self._spool.tell()
+        self._spool.write(data)
+        self._spool.flush()  # to the OS: readable by the driver, safe if this process dies
+        return self._spool_name, offset
+
+    _spool: Any = None
+    _spool_name = ""
 
     def shutdown(self) -> str:
         shutdown = getattr(self.module, "shutdown", None) if self.module else None

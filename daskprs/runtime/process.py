@@ -203,6 +203,7 @@ class EntryProcess:
         rec.succeeded = min(rec.returned, rec.total)
         rec.failed = rec.total - rec.succeeded
         rec.part = str(result.get("part", ""))
+        rec.part_offset = int(result.get("part_offset", 0))
         rec.part_bytes = int(result.get("part_bytes", 0))
         rec.header = str(result.get("header", ""))
         return rec

@@ -67,7 +67,8 @@ class AttemptRecord:
     run_seconds: float = 0.0
     error: str = ""  # one line; the full traceback is in user/error/<node>/<process>.txt
     error_file: str = ""
-    part: str = ""  # committed output part (relative to parts_dir), "" when none
+    part: str = ""  # the spool file holding the rows (relative to parts_dir), "" when none
+    part_offset: int = 0  # where the rows start in it
     part_bytes: int = 0
     header: str = ""  # DataFrame header line, for --append_row_dataframe_header
     returned: int = 0  # len(run() return value)
@@ -79,7 +80,7 @@ class AttemptRecord:
         return self.status in FAILED_STATUSES
 
 
-def part_name(mini_batch_id: int, attempt: int, run_id: str) -> str:
-    """Unique per driver session too: a process orphaned by a killed driver can never overwrite
-    a part that a resumed run commits."""
-    return f"{mini_batch_id:09d}.a{attempt}.{run_id}.part"
+def spool_name(node: str, process_name: str, run_id: str) -> str:
+    """One spool file per entry process and driver session: a process orphaned by a killed
+    driver can never write into a file that a resumed run commits from."""
+    return f"{run_id}.{node}.{process_name}.spool"

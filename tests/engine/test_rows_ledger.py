@@ -48,11 +48,11 @@ def test_assemble_in_order_with_single_header(tmp_path):
     parts = tmp_path / "parts"
     parts.mkdir()
     (parts / "a").write_text("1 x\n")
-    (parts / "b").write_text("2 y\n3 z\n")
+    (parts / "b").write_text("junk2 y\n3 z\ntail-of-a-killed-attempt")  # a spool file
     recs = [
         AttemptRecord(0, 1, RUN_DONE, part="a", part_bytes=4, header="n s\n"),
         AttemptRecord(1, 1, RUN_DONE),  # returned nothing
-        AttemptRecord(2, 1, RUN_DONE, part="b", part_bytes=8, header="n s\n"),
+        AttemptRecord(2, 1, RUN_DONE, part="b", part_offset=4, part_bytes=8, header="n s\n"),
     ]
     target = str(tmp_path / "out" / "result.txt")
     assert assemble(str(parts), recs, target, header=True) == 12
