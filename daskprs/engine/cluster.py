@@ -78,6 +78,9 @@ def open_client(
         Client(cluster) as local,
     ):
         info = _info("embedded", local)
+        port = local.scheduler_info().get("services", {}).get("dashboard")
+        if dashboard and port:  # it listens on loopback only
+            info.dashboard = f"http://127.0.0.1:{port}/status"
         info.notes.extend(notes)
         yield local, info
 

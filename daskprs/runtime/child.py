@@ -116,6 +116,11 @@ class _Child:
                 f"entry script {script} defines no run(mini_batch) function; "
                 "define run(mini_batch) or run(mini_batch, mini_batch_context)"
             )
+        if not _accepts_mini_batch(run):
+            raise TypeError(
+                f"run{_signature(run)} in {script} cannot take a mini batch; define "
+                "run(mini_batch) or run(mini_batch, mini_batch_context)"
+            )
         self.pass_context = _accepts_context(run)
         return module
 
@@ -221,6 +226,30 @@ class _Child:
         with open(self.error_file, "a", encoding="utf-8") as fh:
             fh.write(f"{head}\n{''.join(traceback.format_exception(exc))}\n")
         return f"{where} raised {line}"
+
+
+def _signature(func: Any) -> str:
+    try:
+        return str(inspect.signature(func))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _accepts_mini_batch(run: Any) -> bool:
+    try:
+        params = list(inspect.signature(run).parameters.values())
+    except (TypeError, ValueError):
+        return True  # a builtin or C function: let the call decide
+    kinds = {p.kind for p in params}
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return True
+    positional = [
+        p
+        for p in params
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    return len(positional) >= 1 and len(required) <= 2
 
 
 def _accepts_context(run: Any) -> bool:

@@ -205,3 +205,48 @@ def test_threshold_crossing_stops_the_job_fast(job_folder, client, tmp_path):
     assert len(rows) < n / 2
     assert step.counts["succeeded_mini_batches"] >= 0
     assert not entry_processes()
+
+
+def test_run_with_a_wrong_signature_is_an_init_failure_naming_it(job_folder, client, tmp_path):
+    job_folder.table(rows=50)
+    job_folder.script("def run():\n    return []\n")
+    yml = job_folder.parallel_yaml(TABLE, instance_count=1)
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Failed"
+    assert "run() in score.py cannot take a mini batch" in step.cause
+
+
+def test_shutdown_raising_is_logged_and_the_job_completes(job_folder, client, tmp_path):
+    job_folder.table(rows=50)
+    job_folder.script(
+        "def run(mini_batch):\n    return mini_batch\n"
+        "def shutdown():\n    raise RuntimeError('cannot close the model')\n"
+    )
+    yml = job_folder.parallel_yaml(TABLE, instance_count=1)
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Completed", step.cause
+    errors = open(os.path.join(step.logs_dir, "job_error.txt")).read()
+    assert "shutdown() raised" in errors
+
+
+def test_no_progress_fails_the_job_after_progress_update_timeout(job_folder, client, tmp_path):
+    import time
+
+    job_folder.table(rows=50)
+    job_folder.script(
+        "import time\ndef run(mini_batch):\n    time.sleep(30)\n    return mini_batch\n"
+    )
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        instance_count=1,
+        retry_settings={"max_retries": 0, "timeout": 60},
+        task={"program_arguments": "--progress_update_timeout 3"},
+    )
+    t0 = time.monotonic()
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    assert result.status == "Failed"
+    assert result.steps["job"].cause == "No progress update in 3 seconds."
+    assert time.monotonic() - t0 < 25
+    assert not entry_processes()
