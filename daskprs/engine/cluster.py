@@ -74,6 +74,7 @@ def open_client(
             threads_per_worker=threads,
             processes=False,  # entry scripts run in their own processes (daskprs.runtime)
             dashboard_address=dashboard,
+            worker_dashboard_address="127.0.0.1:0",  # workers' HTTP servers: loopback only
         ) as cluster,
         Client(cluster) as local,
     ):
