@@ -7,6 +7,8 @@ periodic lines when stderr is not a terminal.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from typing import Any
@@ -42,7 +44,7 @@ class TqdmProgress(Progress):
             return
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=total, desc=step, unit="mb", file=self.stream, dynamic_ncols=True)
+        self._bar = tqdm(total=total, desc=step, unit="mb", file=self.stream, **_width(self.stream))
 
     def update(self, counts: dict[str, Any]) -> None:
         done = int(counts.get("processed_mini_batches", 0))
@@ -78,6 +80,17 @@ class TqdmProgress(Progress):
     def _line(self, text: str) -> None:
         self._last_line = time.monotonic()
         print(text, file=self.stream, flush=True)
+
+
+def _width(stream: Any) -> dict[str, Any]:
+    """Follow the terminal's width; a terminal that reports none (0 columns, as some pseudo
+    terminals do) gets $COLUMNS or 80, where tqdm would draw nothing at all."""
+    try:
+        if os.get_terminal_size(stream.fileno()).columns > 0:
+            return {"dynamic_ncols": True}
+    except (AttributeError, OSError, ValueError):
+        pass
+    return {"ncols": shutil.get_terminal_size().columns}
 
 
 def _in_notebook() -> bool:
