@@ -91,7 +91,10 @@ def ratio_row(bench: str, metric: str, num: Row, den: Row, limit: float | None) 
     value = num.value / den.value if den.value else float("inf")
     target = f"<= {limit:g}x" if limit is not None else ""
     met = None if limit is None else value <= limit
-    return Row(bench, metric, value, "x", target, met)
+    note = ""
+    if num.cpu and den.cpu:
+        note = f"CPU seconds ratio {num.cpu / den.cpu:.2f}x"
+    return Row(bench, metric, value, "x", target, met, note)
 
 
 def log(msg: str) -> None:
@@ -167,8 +170,12 @@ def machine_info() -> dict[str, Any]:
             if line.startswith("MemTotal"):
                 ram = int(line.split()[1]) // 1024
                 break
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--", "daskprs")
+    import daskprs
+
+    # the tree the benchmarked daskprs is imported from (a worktree on PYTHONPATH, or REPO)
+    where = Path(daskprs.__file__).resolve().parent.parent
+    commit = _git(where, "rev-parse", "--short", "HEAD")
+    dirty = _git(where, "status", "--porcelain", "--", "daskprs")
     versions = {}
     for mod in ("daskprs", "dask", "distributed", "pandas", "pyarrow", "numpy", "fsspec"):
         with contextlib.suppress(Exception):
@@ -178,17 +185,18 @@ def machine_info() -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "cpu": model or platform.processor(),
         "ram_mb": ram,
-        "commit": commit + (" (daskprs/ has uncommitted changes)" if dirty else ""),
+        "commit": commit + (" + uncommitted changes in daskprs/" if dirty else ""),
+        "daskprs_from": str(where),
         "python": platform.python_version(),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "versions": versions,
     }
 
 
-def _git(*args: str) -> str:
+def _git(where: Path, *args: str) -> str:
     try:
         return subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=True
+            ["git", *args], cwd=where, capture_output=True, text=True, check=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""

@@ -61,8 +61,14 @@ def finish_args(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
-def report(rows: list[Row], args: argparse.Namespace, seconds: float) -> None:
-    info = common.machine_info()
+def report(
+    rows: list[Row], args: argparse.Namespace, seconds: float, info: dict | None = None
+) -> None:
+    end = common.machine_info()
+    info = info or end
+    info["loadavg_end"] = end["loadavg"]
+    if end["commit"] != info["commit"]:
+        info["commit"] += f" (at the end: {end['commit']})"
     doc = {"machine": info, "quick": args.quick, "repeat": args.repeat, "seconds": seconds}
     doc["rows"] = [r.as_dict() for r in rows]
     if args.json:
@@ -74,7 +80,8 @@ def report(rows: list[Row], args: argparse.Namespace, seconds: float) -> None:
         f"machine: {info['nproc']} cores, {info['cpu']}, {info['ram_mb'] / 1024:.1f} GiB RAM; "
         f"commit {info['commit']}; {info['date']}; python {info['python']}; "
         f"mode {'quick' if args.quick else 'full'}; median of {args.repeat}; "
-        f"suite {seconds:.0f} s"
+        f"suite {seconds:.0f} s; load average {info['loadavg'][0]:.1f} at the start, "
+        f"{info['loadavg_end'][0]:.1f} at the end"
     )
     print(common.table(rows))
     missed = [r for r in rows if r.met is False]
@@ -94,11 +101,12 @@ def cli_main(
     add_args(parser)
     args = finish_args(parser.parse_args())
     configure(args)
+    info = common.machine_info()
     t0 = time.monotonic()
     rows: list[Row] = []
     for runner in runners:
         rows += runner(args)
-    report(rows, args, time.monotonic() - t0)
+    report(rows, args, time.monotonic() - t0, info)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     args = finish_args(parser.parse_args(argv))
     selected = [s.strip().upper() for s in args.only.split(",")] if args.only else list(modules)
     rows: list[Row] = []
+    info = common.machine_info()
     t0 = time.monotonic()
     for name in selected:
         if not os.environ.get(_CHILD_ENV):
@@ -134,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(Row(name, "FAILED", float("nan"), "", note=repr(exc)[:200]))
         if not os.environ.get(_CHILD_ENV):
             log(f"== {name} done in {time.monotonic() - t:.0f} s ==")
-    report(rows, args, time.monotonic() - t0)
+    report(rows, args, time.monotonic() - t0, info)
 
 
 def _isolated(name: str, argv: list[str]) -> list[Row]:
