@@ -214,3 +214,78 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
     doc = json.loads(out)
     lines = open(doc["outputs"]["job.result"]).read().splitlines()
     assert [int(x) for x in lines] == list(range(1200))  # nothing lost, nothing twice, in order
+
+
+def test_a_worker_joining_mid_job_gets_work(tmp_path, job_folder):
+    import time
+
+    job_folder.table(rows=3000)
+    job_folder.script(
+        "import time\ndef run(mini_batch):\n    time.sleep(0.5)\n    return mini_batch[['id']]\n"
+    )
+    yml = job_folder.parallel_yaml(
+        {"type": "mltable", "path": "./table", "mode": "direct"},
+        mini_batch_size="1kb",
+        instance_count=2,
+    )
+    with dask_cluster(tmp_path / "c", n_workers=1) as (address, procs):
+        wait_for_workers(address, 1)
+        driver = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daskprs",
+                "job",
+                "create",
+                "--file",
+                str(yml),
+                "-q",
+                "--run-dir",
+                str(tmp_path / "run"),
+                "--scheduler",
+                address,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        ledger = tmp_path / "run" / "job" / "state" / "ledger.jsonl"
+        deadline = time.time() + 120
+        while time.time() < deadline and not (
+            ledger.exists() and ledger.read_text().count("\n") >= 3
+        ):
+            time.sleep(0.05)
+        late = subprocess.Popen(
+            [
+                os.path.join(os.path.dirname(sys.executable), "dask"),
+                "worker",
+                address,
+                "--nthreads",
+                "2",
+                "--name",
+                "late",
+                "--host",
+                "127.0.0.1",
+                "--dashboard-address",
+                ":0",
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            out, err = driver.communicate(timeout=300)
+        finally:
+            late.terminate()
+            late.wait(timeout=30)
+        assert driver.returncode == 0, err
+    doc = json.loads(out)
+    lines = open(doc["outputs"]["job.result"]).read().splitlines()
+    assert [int(x) for x in lines] == list(range(3000))
+    import csv
+
+    with open(
+        tmp_path / "run" / "job" / "logs" / "sys" / "job_report" / "processed_mini-batches.csv"
+    ) as fh:
+        nodes = {r["process"].split("/")[0] for r in csv.DictReader(fh)}
+    assert nodes == {"w0", "late"}
