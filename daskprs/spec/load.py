@@ -802,13 +802,17 @@ def _parallel_step(
                 f'must be a string (quote it in YAML: mini_batch_size: "{mbs}"), as Azure\'s '
                 f'schema requires: a number of files, or a size like "10kb", "1mb"; got {mbs!r}'
             )
-        try:
-            mini_batch_size = parse_mini_batch_size(mbs)
-        except ValueError as exc:
-            w.fail(str(exc))
-        if mini_batch_size < 1:
-            w.fail(f"must be at least 1; got {mbs!r}")
-        if tabular is False and has_size_suffix(mbs):
+        if mbs == "0":
+            # what azure-ai-ml writes for "not set" (ParallelComponent stores 0): the default
+            mbs = None
+        else:
+            try:
+                mini_batch_size = parse_mini_batch_size(mbs)
+            except ValueError as exc:
+                w.fail(str(exc))
+            if mini_batch_size < 1:
+                w.fail(f"must be at least 1; got {mbs!r}")
+        if mbs is not None and tabular is False and has_size_suffix(mbs):
             w.fail(
                 f"{mbs!r} is a size, but the input is a list of files ({input_data.type}"
                 f"{' without a reader' if input_data.type == 'mltable' else ''}): give a number "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +45,6 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("mbs-yaml-int", _set("mini_batch_size", 5), f"{S}.mini_batch_size", "must be a string"),
     ("mbs-space", _set("mini_batch_size", "10 KB"), f"{S}.mini_batch_size", "regex"),
     ("mbs-float", _set("mini_batch_size", "1.5MB"), f"{S}.mini_batch_size", "regex"),
-    ("mbs-zero", _set("mini_batch_size", "0"), f"{S}.mini_batch_size", "greater than 0"),
     (
         "unknown-node-key",
         _set("mini_batch_sise", "1"),
@@ -360,3 +360,17 @@ def test_compute_reference_is_fine_but_data_reference_is_not(project):
         load_job(project.write(doc)).steps["batch_prediction"].cloud["compute"]
         == "azureml:gpu-cluster"
     )
+
+
+def test_mini_batch_size_zero_means_unset_as_azure_ai_ml_writes_it(tmp_path):
+    """azure-ai-ml loads "0" as 0 and dumps an unset mini_batch_size as '0'."""
+    import shutil
+
+    from daskprs.spec.load import load_job
+
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "iris")
+    shutil.copytree(example, tmp_path / "iris")
+    job = load_job(
+        tmp_path / "iris" / "pipeline.yml", overrides=['jobs.batch_prediction.mini_batch_size="0"']
+    )
+    assert job.steps["batch_prediction"].mini_batch_size is None
