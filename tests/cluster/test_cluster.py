@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from tests.cluster.conftest import dask_cluster, wait_for_workers
+from tests.integration.conftest import start_driver, wait_for_commits
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "iris")
 
@@ -164,7 +165,6 @@ def test_tls_cluster(tmp_path, job_folder):
 
 def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
     import signal
-    import time
 
     import psutil
 
@@ -177,31 +177,8 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
     )
     with dask_cluster(tmp_path / "c", n_workers=2) as (address, procs):
         wait_for_workers(address, 2)
-        driver = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daskprs",
-                "job",
-                "create",
-                "--file",
-                str(yml),
-                "-q",
-                "--run-dir",
-                str(tmp_path / "run"),
-                "--scheduler",
-                address,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        ledger = tmp_path / "run" / "job" / "state" / "ledger.jsonl"
-        deadline = time.time() + 120
-        while time.time() < deadline and not (
-            ledger.exists() and len(ledger.read_text().splitlines()) >= 4
-        ):
-            time.sleep(0.05)
+        driver = start_driver(yml, tmp_path / "run", "--scheduler", address)
+        wait_for_commits(tmp_path / "run", 4)
         victim = psutil.Process(procs[2].pid)  # the second `dask worker` (nanny + worker process)
         tree = [victim, *victim.children(recursive=True)]
         for p in tree:
@@ -217,7 +194,6 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
 
 
 def test_a_worker_joining_mid_job_gets_work(tmp_path, job_folder):
-    import time
 
     job_folder.table(rows=3000)
     job_folder.script(
@@ -230,31 +206,8 @@ def test_a_worker_joining_mid_job_gets_work(tmp_path, job_folder):
     )
     with dask_cluster(tmp_path / "c", n_workers=1) as (address, procs):
         wait_for_workers(address, 1)
-        driver = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daskprs",
-                "job",
-                "create",
-                "--file",
-                str(yml),
-                "-q",
-                "--run-dir",
-                str(tmp_path / "run"),
-                "--scheduler",
-                address,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        ledger = tmp_path / "run" / "job" / "state" / "ledger.jsonl"
-        deadline = time.time() + 120
-        while time.time() < deadline and not (
-            ledger.exists() and ledger.read_text().count("\n") >= 3
-        ):
-            time.sleep(0.05)
+        driver = start_driver(yml, tmp_path / "run", "--scheduler", address)
+        wait_for_commits(tmp_path / "run", 3)
         late = subprocess.Popen(
             [
                 os.path.join(os.path.dirname(sys.executable), "dask"),

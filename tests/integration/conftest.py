@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +104,38 @@ def job_folder(tmp_path) -> JobFolder:
 def read_lines(path: str | os.PathLike) -> list[str]:
     with open(path) as fh:
         return fh.read().splitlines()
+
+
+def start_driver(yml, run_dir, *extra: str, **popen) -> subprocess.Popen:
+    """`daskprs job create` as a background process (to kill it, or to change the cluster under
+    it); stdout and stderr are pipes unless given."""
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daskprs",
+            "job",
+            "create",
+            "--file",
+            str(yml),
+            "-q",
+            "--run-dir",
+            str(run_dir),
+            *extra,
+        ],
+        text=True,
+        **popen,
+    )
+
+
+def wait_for_commits(run_dir, n: int, step: str = "job", timeout: float = 120) -> Path:
+    """Wait until the step's ledger has ``n`` lines (attempts finished); returns its path."""
+    ledger = Path(run_dir) / step / "state" / "ledger.jsonl"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if ledger.exists() and len(ledger.read_text().splitlines()) >= n:
+            return ledger
+        time.sleep(0.05)
+    raise AssertionError(f"{ledger} did not reach {n} lines in {timeout} s")

@@ -12,6 +12,8 @@ import time
 
 import psutil
 
+from tests.integration.conftest import start_driver, wait_for_commits
+
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
 
 SLOW_SCORE = """
@@ -71,28 +73,8 @@ def test_driver_sigkill_then_resume_gives_byte_identical_output(job_folder, tmp_
     ref_out = json.loads(ref.stdout)["outputs"]["job.result"]
 
     run_dir = tmp_path / "killed"
-    driver = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daskprs",
-            "job",
-            "create",
-            "--file",
-            str(yml),
-            "--run-dir",
-            str(run_dir),
-            "-q",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    ledger = run_dir / "job" / "state" / "ledger.jsonl"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if ledger.exists() and len(ledger.read_text().splitlines()) >= 8:
-            break
-        time.sleep(0.05)
+    driver = start_driver(yml, run_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ledger = wait_for_commits(run_dir, 8)
     children = _children_of(driver.pid)
     assert children, "the driver should have entry-script processes"
     killed_at = time.time()
