@@ -175,6 +175,7 @@ class _Run:
         self.outstanding: set[int] = set()
         self.retried = 0
         self.cause = ""
+        self.cause_file = ""  # the traceback file job_result.txt points at
         self._n = 0
         self.last_progress = time.monotonic()
         self._last_sync = self._last_progress_shown = 0.0
@@ -281,7 +282,7 @@ class _Run:
             else:
                 self.retried += 1
                 resubmit.append((piece, rec.attempt + 1))
-            if rec.is_failure and not getattr(self, "cause_file", ""):
+            if rec.is_failure and not self.cause_file:
                 self.cause_file = rec.error_file
         if not self.cause:
             crossed = self.accounts.crossed()
@@ -289,8 +290,6 @@ class _Run:
                 self.cause = crossed
         if not self.cause and resubmit:
             self.submit(resubmit, priority=1)
-
-    cause_file = ""
 
     def loop(self, progress_timeout: float) -> None:
         while self.outstanding and not self.cause:
