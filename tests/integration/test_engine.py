@@ -206,16 +206,19 @@ def test_embedded_cluster_and_dashboard_listen_on_loopback_only():
 
     from daskprs.engine.cluster import open_client
 
-    job = daskprs.load_job(
-        os.path.join(os.path.dirname(__file__), "..", "..", "examples", "iris", "pipeline.yml")
-    )
+    def listening():
+        return {
+            (c.laddr.ip, c.laddr.port)
+            for c in psutil.Process().net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN
+        }
+
+    before = listening()  # other clusters of this test session
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "iris")
+    job = daskprs.load_job(os.path.join(example, "pipeline.yml"))
     with open_client(job) as (client, info):
         assert info.kind == "embedded" and info.workers == 2 and info.threads_per_worker == 2
         assert info.address.startswith("inproc://")  # the scheduler has no network listener
         assert info.dashboard.startswith("http://127.0.0.1:")
-        mine = [
-            c
-            for c in psutil.Process().net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN
-        ]
-        assert mine and all(c.laddr.ip in ("127.0.0.1", "::1") for c in mine)
+        mine = listening() - before
+        assert mine and all(ip in ("127.0.0.1", "::1") for ip, _ in mine)
