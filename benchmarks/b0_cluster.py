@@ -131,6 +131,16 @@ def run(args: argparse.Namespace) -> list[Row]:
     start.met = start.value <= 1.5
     rows.append(start)
     rows.append(_median_row("  same, second start in the process", [p["restart"] for p in probes]))
+    if _dashboard() != "None":  # bokeh is installed: what the dashboard costs
+        bare = _CLUSTER_PROBE.replace("DASHBOARD", "None")
+        plain = [_probe(bare) for _ in range(args.cold_repeat)]
+        rows.append(
+            _median_row(
+                "  same without the dashboard (dashboard_address=None)",
+                [p["start"] for p in plain],
+                note="the dashboard imports bokeh on the first start",
+            )
+        )
     rows.append(_median_row("  cluster close", [p["close"] for p in probes]))
     rows.append(
         _median_row(
@@ -159,7 +169,7 @@ def run(args: argparse.Namespace) -> list[Row]:
                 "  its next mini batches (tiny CSV), per mini batch",
                 statistics.median(p["next"] for p in procs) * 1000,
                 "ms",
-                note="pipe round trip + load + run + part file",
+                note="pipe round trip + load + run + rows written",
             )
         )
         rows.append(Row(BENCH, "  its RSS after those mini batches", procs[0]["rss"] / 2**20, "MB"))
