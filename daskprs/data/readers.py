@@ -349,13 +349,27 @@ def _str_dtype() -> Any:
     return column_types.STRING_DTYPE
 
 
+# The last row groups decoded for a row slice: the slices of one large row group are
+# consecutive mini batches (fused into one task, so one process), and each would otherwise
+# decode the whole group again. One entry only, so memory stays bounded by one row group.
+_last_groups: dict[tuple[str, tuple[int, ...] | None], Any] = {}
+
+
 def read_parquet_part(part: Part, table: MLTable) -> pd.DataFrame:
     reader = table.reader
     assert reader is not None
-    with open_binary(part.path, table.storage_options) as f:
-        pf = pq.ParquetFile(f)
-        tbl = pf.read() if part.row_groups is None else pf.read_row_groups(list(part.row_groups))
-    if part.row_start or part.row_stop is not None:
+    sliced = bool(part.row_start) or part.row_stop is not None
+    key = (part.path, part.row_groups)
+    tbl = _last_groups.get(key) if sliced else None
+    if tbl is None:
+        with open_binary(part.path, table.storage_options) as f:
+            pf = pq.ParquetFile(f)
+            rgs = part.row_groups
+            tbl = pf.read() if rgs is None else pf.read_row_groups(list(rgs))
+        _last_groups.clear()
+        if sliced:
+            _last_groups[key] = tbl
+    if sliced:
         stop = tbl.num_rows if part.row_stop is None else part.row_stop
         tbl = tbl.slice(part.row_start, max(0, stop - part.row_start))
     df = tbl.to_pandas()
