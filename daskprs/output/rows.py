@@ -44,14 +44,17 @@ def return_length(value: Any) -> int:
     )
 
 
-def format_rows(value: Any) -> Rows:
+def format_rows(value: Any, header: bool = True) -> Rows:
+    """The rows as text; ``header``: also the DataFrame's header line (only needed with
+    --append_row_dataframe_header)."""
     count = return_length(value)
     if isinstance(value, pd.DataFrame):
+        head = _header(value) if header else ""
         if count == 0:
-            return Rows("", 0, _header(value))
+            return Rows("", 0, head)
         buf = io.StringIO()
         value.to_csv(buf, sep=" ", header=False, index=False)
-        return Rows(buf.getvalue(), count, _header(value))
+        return Rows(buf.getvalue(), count, head)
     return Rows("".join(f"{element}\n" for element in value), count)
 
 

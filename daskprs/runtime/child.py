@@ -157,7 +157,7 @@ class _Child:
             ret = self.module.run(data, context) if self.pass_context else self.module.run(data)
             result["run_seconds"] = time.time() - t1
             if self.config.append_row:
-                rows = format_rows(ret)
+                rows = format_rows(ret, header=self.config.dataframe_header)
                 returned = rows.count
                 if rows.text:
                     data_bytes = rows.text.encode("utf-8")

@@ -222,3 +222,18 @@ def test_embedded_cluster_and_dashboard_listen_on_loopback_only():
         assert info.dashboard.startswith("http://127.0.0.1:")
         mine = listening() - before
         assert mine and all(ip in ("127.0.0.1", "::1") for ip, _ in mine)
+
+
+def test_append_row_dataframe_header_puts_one_header_on_top(job_folder, client, tmp_path):
+    job_folder.table(rows=300)
+    job_folder.script(SCORE)
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        mini_batch_size="1kb",
+        task={"program_arguments": "--append_row_dataframe_header True"},
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    assert result.status == "Completed", result.steps["job"].cause
+    lines = read_lines(result.outputs["job.result"])
+    assert lines[0] == "id double"
+    assert [int(x.split()[0]) for x in lines[1:]] == list(range(300))
