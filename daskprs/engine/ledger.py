@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from typing import IO
 
 from daskprs.runtime.protocol import AttemptRecord
-
-_FIELDS = set(AttemptRecord.__dataclass_fields__)
 
 
 class Ledger:
@@ -34,7 +31,7 @@ class Ledger:
                 except json.JSONDecodeError:
                     continue  # torn write at a crash
                 is_final = bool(entry.pop("final", False))
-                rec = AttemptRecord(**{k: v for k, v in entry.items() if k in _FIELDS})
+                rec = AttemptRecord.from_dict(entry)
                 self.attempts[rec.mini_batch_id] = max(
                     self.attempts.get(rec.mini_batch_id, 0), rec.attempt
                 )
@@ -47,7 +44,7 @@ class Ledger:
 
     def append(self, rec: AttemptRecord, final: bool) -> None:
         assert self._fh is not None
-        entry = asdict(rec)
+        entry = rec.to_dict()
         entry["final"] = final
         self._fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
         self.attempts[rec.mini_batch_id] = max(self.attempts.get(rec.mini_batch_id, 0), rec.attempt)

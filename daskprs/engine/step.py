@@ -32,7 +32,9 @@ from daskprs.runtime.plugin import (
     abort_run,
     event_topic,
     plugin_name,
+    register_local_sink,
     run_group,
+    unregister_local_sink,
 )
 from daskprs.runtime.protocol import (
     CANCELLED,
@@ -45,7 +47,6 @@ from daskprs.runtime.protocol import (
 from daskprs.spec.bindings import fill_run_time
 from daskprs.spec.model import ParallelStep
 
-_RECORD_FIELDS = tuple(AttemptRecord.__dataclass_fields__)
 COMPLETED = "Completed"
 FAILED = "Failed"
 MAX_GROUP = 64  # mini batches fused into one Dask task at most
@@ -168,7 +169,7 @@ class _Run:
         self.config = config
         self.progress = progress
         self.max_attempts = step.retry.max_retries + 1
-        self.done_q: queue.Queue[Future | dict[str, Any]] = queue.Queue()
+        self.done_q: queue.Queue[Future | AttemptRecord | dict[str, Any]] = queue.Queue()
         self.seen: set[tuple[str, int, int]] = set()
         self.futures: dict[str, Future] = {}
         self.items: dict[str, list[tuple[Any, int]]] = {}
@@ -214,14 +215,19 @@ class _Run:
 
     # -- results --------------------------------------------------------------------------------
     def on_event(self, event: tuple[float, dict[str, Any]]) -> None:
-        """Dask event subscription: an attempt reported by a worker as soon as it ended."""
+        """Dask event subscription: a batch of attempts reported by a worker as they ended."""
         self.done_q.put(event[1])
 
-    def handle(self, item: Future | dict[str, Any]) -> None:
+    def on_local(self, rec: AttemptRecord) -> None:
+        """The same, from a worker living in this process (no Dask message involved)."""
+        self.done_q.put(rec)
+
+    def handle(self, item: Future | AttemptRecord | dict[str, Any]) -> None:
+        if isinstance(item, AttemptRecord):
+            self.handle_records([item])
+            return
         if isinstance(item, dict):  # Dask adds its own keys (e.g. "worker") to an event
-            self.handle_records(
-                [AttemptRecord(**{k: item[k] for k in _RECORD_FIELDS if k in item})]
-            )
+            self.handle_records([AttemptRecord.from_dict(d) for d in item.get("records", ())])
             return
         fut = item
         key = str(fut.key)
@@ -410,6 +416,7 @@ def run_parallel_step(
     try:
         if todo:
             client.register_plugin(plugin, name=plugin.name)
+            register_local_sink(config.run_id, run.on_local)
             client.subscribe_topic(event_topic(config.run_id), run.on_event)
             run.submit_all(todo, processes=placement.workers * step.max_concurrency_per_instance)
             run.loop(step.prs.effective_progress_update_timeout(step.retry.timeout))
@@ -425,6 +432,7 @@ def run_parallel_step(
         ledger.close()
         logs.flush()
         if todo:
+            unregister_local_sink(config.run_id)
             with contextlib.suppress(Exception):
                 client.unsubscribe_topic(event_topic(config.run_id))
             with contextlib.suppress(Exception):

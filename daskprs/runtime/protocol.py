@@ -79,6 +79,21 @@ class AttemptRecord:
     def is_failure(self) -> bool:
         return self.status in FAILED_STATUSES
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (what ``dataclasses.asdict`` gives, without its recursive
+        deep copy: this runs for every attempt on the driver)."""
+        d = dict(self.__dict__)
+        d["extra"] = dict(self.extra)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AttemptRecord:
+        """The record from :meth:`to_dict`'s output; unknown keys are ignored."""
+        return cls(**{k: d[k] for k in _FIELD_NAMES if k in d})
+
+
+_FIELD_NAMES = tuple(AttemptRecord.__dataclass_fields__)
+
 
 def spool_name(node: str, process_name: str, run_id: str) -> str:
     """One spool file per entry process and driver session: a process orphaned by a killed
