@@ -152,13 +152,16 @@ def test_linkify_links_only_files_inside_the_run_dir_and_escapes(tmp_path):
 def test_timeline_is_capped_with_a_note(tmp_path, monkeypatch):
     monkeypatch.setattr(charts_module, "MAX_BARS", 5)
     rows = [
-        f"{i},1,node000/process000,2026-01-01T00:00:{i:02d},1,1,0,0.5,0.4,RUN_DONE,\n"
+        f"{i},1,node000/process000,2026-01-01T00:00:{i:02d},1,1,0,0.{i % 10}5,0.4,RUN_DONE,\n"
         for i in range(12)
     ]
+    rows[3] = "3,1,node000/process000,2026-01-01T00:00:03,1,0,1,0.01,0.01,RUN_EXCEPTION,boom\n"
     run = make_run(tmp_path, {"type": "parallel"}, {"job": {"status": "Completed"}}, csv_rows=rows)
     html, text = rendered(run)
-    assert len(re.findall(r'class="mb-bar"', html)) == 5
-    assert "Showing the first 5 of 12 attempts" in text
+    bars = re.findall(r'class="mb-bar" data-mini-batch="(\d+)"', html)
+    # the failure, then the four longest (elapsed 0.95, 0.85, 0.75, 0.65), in time order
+    assert bars == ["3", "6", "7", "8", "9"]
+    assert "Showing 5 of 12 attempts" in text
 
 
 @pytest.mark.parametrize(
