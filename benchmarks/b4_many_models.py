@@ -2,7 +2,8 @@
 
 Data: one CSV of G groups x R rows (``store``, ``x1..x3``, ``y``), rows of the groups
 interleaved (as a sales table is). The job: a tabular MLTable with ``partition_keys: [store]``
-(one mini batch per store, after daskprs's shuffle) and ``append_row_to``; ``run()`` fits
+(one mini batch per store: a row range of the key-sorted file daskprs writes while planning)
+and ``append_row_to``; ``run()`` fits
 ``y ~ 1 + x1 + x2 + x3`` with ``numpy.linalg.lstsq`` and returns one prediction per row.
 
 Baselines do the same from the same CSV: ``pandas.read_csv``, then
@@ -138,10 +139,10 @@ def run(args: argparse.Namespace) -> list[Row]:
         rows.append(
             Row(
                 BENCH,
-                "  of which planning (key shuffle)",
+                "  of which planning (key grouping)",
                 plan,
                 "s",
-                note="last run; groups written as parquet under state/work",
+                note="last run; groups written to key files under state/work",
             )
         )
         rows.append(common.ratio_row(BENCH, f"daskprs / Pool({processes})", dp_row, pool_row, 1.2))

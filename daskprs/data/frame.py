@@ -34,6 +34,10 @@ def read_mltable(
         )
     size = None if mini_batch_size is None else parse_mini_batch_size(mini_batch_size)
     pieces = plan_mini_batches(table, size, partition_keys)
+    if not pieces:  # partition keys of an empty table: no group, one empty partition
+        schema = plan_mini_batches(table, size)[0].schema
+        assert schema is not None
+        return dd.from_pandas(meta_frame(table, schema), npartitions=1)
     schema = pieces[0].schema
     assert schema is not None
     meta = meta_frame(table, schema)

@@ -1,22 +1,37 @@
 """``partition_keys``: one mini batch per distinct key combination (product.md §3).
 
 Keys taken from paths (``extract_columns_from_partition_format``) group whole files: no data is
-read. Keys on ordinary columns need the data: a Dask shuffle on the keys writes each group to a
-parquet file under ``work_dir`` (the engine gives a folder in the run's state dir), and each
-group is one mini batch. Groups come in order of first appearance in the table, rows inside a
-group in table order, so the plan is stable.
+read. Keys on ordinary columns need the data: the rows are grouped and written, sorted by group,
+to **key files** (uncompressed Arrow IPC) under ``work_dir/partition_keys`` (the engine gives a
+folder in the step's state dir); each group is one mini batch, a row range of one key file.
+
+- A small table (up to :data:`SMALL_TABLE_PIECES` pieces of 1 MiB) is grouped in the planning
+  thread and written as one key file: no Dask round trip, no per-group file.
+- A larger one goes through a Dask shuffle on the keys; each output partition becomes one key
+  file, its groups sorted like the whole table's.
+
+Groups come in order of first appearance in the table, rows inside a group in table order, and a
+key file is named after the table position of its first row, so planning the same table again
+(``--resume``) gives the same mini batches and the same files.
+
+Inside the worker (:func:`read_key_rows`), a process memory-maps a key file once and converts a
+window of about :data:`WINDOW_BYTES` of rows to pandas at a time; the mini batches of a task are
+consecutive groups, so most of them are a slice of a window already converted (~0.05 ms instead
+of opening a file per group).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
-from dataclasses import replace
+import threading
+from collections import OrderedDict
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from daskprs.data.mltable_spec import MLTable
 from daskprs.data.pieces import MiniBatchPiece, load_rows, meta_frame
@@ -26,6 +41,12 @@ from daskprs.errors import MLTableError
 
 _PIECE = "__daskprs_piece"
 _ROW = "__daskprs_row"
+
+SMALL_TABLE_PIECES = 16  # at most this many 1 MiB pieces: grouped in the planning thread
+WINDOW_BYTES = 1 << 20  # rows of a key file converted to pandas at once, in a worker
+OPEN_KEY_FILES = 4  # key files a process keeps memory-mapped
+
+_WRITTEN = ["path", "start", "count", "piece", "row", "values"]
 
 
 def _check_path_keys(table: MLTable, keys: list[str]) -> None:
@@ -88,91 +109,205 @@ def plan_key_groups(
             file=table.source_file,
             key="transformations",
         )
-    return _shuffle_groups(table, schema, files, keys, work_dir, meta)
+    return _column_groups(table, schema, keys, work_dir, meta)
+
+
+# -- planning: key files -------------------------------------------------------------------------
 
 
 def _load_ordered(piece: MiniBatchPiece) -> pd.DataFrame:
+    """A piece's rows tagged with their table position (piece id, row in the piece)."""
     df = load_rows(piece)
-    df = df.copy()
-    df[_PIECE] = piece.id
-    df[_ROW] = range(len(df))
-    return df
-
-
-def _group_name(values: tuple[Any, ...]) -> str:
-    text = json.dumps([None if pd.isna(v) else str(v) for v in values])
-    return hashlib.sha1(text.encode()).hexdigest()[:20]
-
-
-def _write_groups(df: pd.DataFrame, keys: list[str], out_dir: str) -> pd.DataFrame:
-    rows = []
-    if len(df):
-        for values, group in df.groupby(keys, dropna=False, sort=False):
-            values = values if isinstance(values, tuple) else (values,)
-            group = group.sort_values([_PIECE, _ROW])
-            first = (int(group[_PIECE].iloc[0]), int(group[_ROW].iloc[0]))
-            path = os.path.join(out_dir, f"group-{_group_name(values)}.parquet")
-            group.drop(columns=[_PIECE, _ROW]).reset_index(drop=True).to_parquet(path, index=False)
-            rows.append(
-                {
-                    "path": path,
-                    "piece": first[0],
-                    "row": first[1],
-                    "values": json.dumps([_plain(v) for v in values]),
-                }
-            )
-    return pd.DataFrame(rows, columns=["path", "piece", "row", "values"])
+    return df.assign(**{_PIECE: np.full(len(df), piece.id, "int64"), _ROW: np.arange(len(df))})
 
 
 def _plain(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    """A key value as JSON can hold it: nulls (NaN, NaT, NA) None, numpy scalars Python."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return None
-    if hasattr(v, "item"):
+    if isinstance(v, np.generic):
         v = v.item()
     return v if isinstance(v, (str, int, float, bool)) else str(v)
 
 
-def _shuffle_groups(
-    table: MLTable,
-    schema: TableSchema,
-    files: list[str],
-    keys: list[str],
-    work_dir: str | None,
-    meta: pd.DataFrame,
-) -> list[MiniBatchPiece]:
-    import dask.dataframe as dd
-
-    from daskprs.data.planning import plan_table
-
-    out_dir = os.path.join(work_dir or tempfile.mkdtemp(prefix="daskprs-keys-"), "partition_keys")
-    os.makedirs(out_dir, exist_ok=True)
-    pieces = plan_table(table, None)
-    ordered_meta = meta.assign(
-        **{_PIECE: pd.Series([], dtype="int64"), _ROW: pd.Series([], dtype="int64")}
-    )
-    ddf = dd.from_map(_load_ordered, pieces, meta=ordered_meta, enforce_metadata=False)
-    if ddf.npartitions > 1:
-        ddf = ddf.shuffle(on=keys)
-    out_meta = pd.DataFrame(
+def _empty_written() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "path": pd.Series([], dtype=object),
+            "start": pd.Series([], dtype="int64"),
+            "count": pd.Series([], dtype="int64"),
             "piece": pd.Series([], dtype="int64"),
             "row": pd.Series([], dtype="int64"),
             "values": pd.Series([], dtype=object),
         }
     )
-    written = ddf.map_partitions(_write_groups, keys, out_dir, meta=out_meta).compute()
-    written = written.sort_values(["piece", "row"]).reset_index(drop=True)
-    group_schema = replace(schema)
+
+
+def write_key_file(df: pd.DataFrame, keys: list[str], out_dir: str) -> pd.DataFrame:
+    """Write ``df``'s rows (tagged by :func:`_load_ordered`) grouped by ``keys`` to one key file.
+
+    Groups in order of first appearance, rows of a group in table order. Returns one row per
+    group: ``path``, ``start`` / ``count`` (its rows in the file), ``piece`` / ``row`` (the table
+    position of its first row) and ``values`` (the key values, as JSON).
+    """
+    if not len(df):
+        return _empty_written()
+    piece, row = df[_PIECE].to_numpy(), df[_ROW].to_numpy()
+    dp = np.diff(piece)
+    if not ((dp > 0) | ((dp == 0) & (np.diff(row) > 0))).all():
+        df = df.iloc[np.lexsort((row, piece))]  # back to table order (after a shuffle)
+    codes = df.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes)
+    starts = np.zeros(len(counts), dtype="int64")
+    np.cumsum(counts[:-1], out=starts[1:])
+    firsts = df.iloc[order[starts]]
+    out = df.iloc[order].drop(columns=[_PIECE, _ROW])
+    exact = any(pd.api.types.is_object_dtype(t) for t in out.dtypes)  # Python objects: Arrow would change them
+    name = f"keys-{int(firsts[_PIECE].iloc[0])}-{int(firsts[_ROW].iloc[0])}"
+    path = os.path.join(out_dir, name + (".pkl" if exact else ".arrow"))
+    _write_file(out, path, exact)
+    values = [
+        json.dumps([_plain(v) for v in row])
+        for row in firsts[keys].itertuples(index=False, name=None)
+    ]
+    return pd.DataFrame(
+        {
+            "path": pd.Series([path] * len(counts), dtype=object),
+            "start": starts,
+            "count": counts.astype("int64"),
+            "piece": firsts[_PIECE].to_numpy(dtype="int64"),
+            "row": firsts[_ROW].to_numpy(dtype="int64"),
+            "values": pd.Series(values, dtype=object),
+        }
+    )
+
+
+def _write_file(df: pd.DataFrame, path: str, exact: bool) -> None:
+    """Uncompressed Arrow IPC (or a pickled DataFrame when it holds Python objects), written
+    aside and renamed: a process still mapping an older file of that name keeps reading the old
+    one (its inode), never a half-written one."""
+    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    if exact:
+        df.reset_index(drop=True).to_pickle(tmp)
+    else:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+    os.replace(tmp, path)
+
+
+def _column_groups(
+    table: MLTable, schema: TableSchema, keys: list[str], work_dir: str | None, meta: pd.DataFrame
+) -> list[MiniBatchPiece]:
+    from daskprs.data.planning import plan_table
+
+    out_dir = os.path.join(work_dir or tempfile.mkdtemp(prefix="daskprs-keys-"), "partition_keys")
+    os.makedirs(out_dir, exist_ok=True)
+    pieces = plan_table(table, None)
+    if len(pieces) <= SMALL_TABLE_PIECES:
+        frames = [_load_ordered(p) for p in pieces]
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        written = write_key_file(df, keys, out_dir)
+    else:
+        written = _shuffle_key_files(pieces, keys, out_dir, meta)
+    written = written.sort_values(["piece", "row"], kind="stable")
+    paths: dict[str, str] = {}  # one str per file, not one per mini batch (driver memory)
     return [
         MiniBatchPiece(
             id=i,
             kind="rows",
-            parts=(Part(str(row.path), 0),),
+            parts=(Part(paths.setdefault(path, path), 0, row_start=start, row_stop=start + n),),
             table=table,
-            schema=group_schema,
+            schema=schema,
             materialized=True,
-            partition_key_value=dict(zip(keys, json.loads(str(row.values)), strict=True)),
+            partition_key_value=dict(zip(keys, json.loads(values), strict=True)),
         )
-        for i, row in enumerate(written.itertuples(index=False))
+        for i, (path, start, n, values) in enumerate(
+            zip(
+                written["path"].tolist(),
+                written["start"].tolist(),
+                written["count"].tolist(),
+                written["values"].tolist(),
+                strict=True,
+            )
+        )
     ]
+
+
+def _shuffle_key_files(
+    pieces: list[MiniBatchPiece], keys: list[str], out_dir: str, meta: pd.DataFrame
+) -> pd.DataFrame:
+    """A Dask shuffle on the keys; each output partition is written as one key file."""
+    import dask
+    import dask.dataframe as dd
+
+    ordered_meta = meta.assign(
+        **{_PIECE: pd.Series([], dtype="int64"), _ROW: pd.Series([], dtype="int64")}
+    )
+    # no conversion of text and object columns to pyarrow strings: the rows keep their dtypes
+    with dask.config.set({"dataframe.convert-string": False}):
+        ddf = dd.from_map(_load_ordered, pieces, meta=ordered_meta, enforce_metadata=False)
+        if ddf.npartitions > 1:
+            ddf = ddf.shuffle(on=keys)
+        out = ddf.map_partitions(write_key_file, keys, out_dir, meta=_empty_written())
+        return out.compute()
+
+
+# -- loading, inside a worker --------------------------------------------------------------------
+
+
+class _KeyFile:
+    """An open key file and the window of its rows last converted to pandas: an Arrow file is
+    memory-mapped and converted a window at a time; a pickled one is one window."""
+
+    __slots__ = ("stamp", "table", "window_rows", "window")
+
+    def __init__(self, path: str, stamp: tuple[int, ...]) -> None:
+        self.stamp = stamp
+        self.table: pa.Table | None = None
+        self.window: tuple[int, int, pd.DataFrame] | None = None
+        self.window_rows = 1
+        if path.endswith(".pkl"):
+            df = pd.read_pickle(path)
+            self.window = (0, len(df), df)
+            return
+        self.table = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        per_row = self.table.nbytes / max(1, self.table.num_rows)
+        self.window_rows = max(1, int(WINDOW_BYTES / max(per_row, 1.0)))
+
+    def rows(self, start: int, stop: int) -> tuple[int, pd.DataFrame]:
+        """A window holding rows ``[start, stop)`` and the row it starts at."""
+        window = self.window
+        if window is None or not (window[0] <= start and stop <= window[1]):
+            assert self.table is not None
+            end = min(self.table.num_rows, max(stop, start + self.window_rows))
+            window = self.window = (start, end, self.table.slice(start, end - start).to_pandas())
+        return window[0], window[2]
+
+
+_key_files: OrderedDict[str, _KeyFile] = OrderedDict()
+_key_files_lock = threading.Lock()  # read_mltable loads partitions in threads
+
+
+def read_key_rows(path: str, start: int, stop: int) -> pd.DataFrame:
+    """Rows ``[start, stop)`` of a key file, as a DataFrame with a fresh RangeIndex.
+
+    The file stays mapped (the last :data:`OPEN_KEY_FILES` of them) and is checked by inode,
+    size and mtime, so a file written again (planning again into the same folder) is reopened.
+    The frame returned is a slice of a cached window: pandas' copy-on-write keeps the caller's
+    changes out of it.
+    """
+    st = os.stat(path)
+    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    with _key_files_lock:
+        kf = _key_files.get(path)
+        if kf is None or kf.stamp != stamp:
+            kf = _key_files[path] = _KeyFile(path, stamp)
+            while len(_key_files) > OPEN_KEY_FILES:
+                _key_files.popitem(last=False)
+        _key_files.move_to_end(path)
+        first, window = kf.rows(start, stop)
+    df = window.iloc[start - first : stop - first]
+    df.index = pd.RangeIndex(len(df))
+    return df

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from daskprs.data import column_types, paths
 from daskprs.data.mltable_spec import MLTable
@@ -24,7 +23,8 @@ class MiniBatchPiece:
     ``kind == "files"``: ``files`` are the full paths handed to ``run()``.
     ``kind == "rows"``: ``parts`` are slices of files read with ``table``'s reader and
     transformations; ``offsets`` feed the global steps (take / skip / take_random_sample);
-    ``materialized`` parts are parquet files already holding final rows (key groups).
+    ``materialized`` parts are rows ``[row_start, row_stop)`` of key files already holding
+    final rows (``partition_keys`` groups, :mod:`daskprs.data.keys`).
     """
 
     id: int
@@ -46,7 +46,12 @@ class MiniBatchPiece:
         if self.kind == "files":
             d["files"] = list(self.files)
         else:
-            d["parts"] = [p.describe() for p in self.parts]
+            d["parts"] = [
+                {"file": p.path, "rows": [p.row_start, p.row_stop]}
+                if self.materialized
+                else p.describe()
+                for p in self.parts
+            ]
             if self.table is not None:
                 d["mltable"] = self.table.source_file
         if self.partition_key_value is not None:
@@ -111,7 +116,9 @@ def load_rows(piece: MiniBatchPiece, stop: int | None = None) -> pd.DataFrame:
     table, schema = piece.table, piece.schema
     assert table is not None and schema is not None
     if piece.materialized:
-        frames = [pq.read_table(p.path).to_pandas() for p in piece.parts]
+        from daskprs.data.keys import read_key_rows
+
+        frames = [read_key_rows(p.path, p.row_start, _stop(p)) for p in piece.parts]
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     frames = []
     for part in piece.parts:
@@ -122,6 +129,11 @@ def load_rows(piece: MiniBatchPiece, stop: int | None = None) -> pd.DataFrame:
     if len(df) == 0 and stop is None:
         return meta_frame(table, schema)
     return df
+
+
+def _stop(part: Part) -> int:
+    assert part.row_stop is not None, "a key-file part names its rows"
+    return part.row_stop
 
 
 def load_piece(piece: MiniBatchPiece) -> pd.DataFrame | list[str]:

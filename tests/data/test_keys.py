@@ -48,7 +48,7 @@ def test_file_only_table_with_path_keys(make_table):
     assert [len(load_piece(p)) for p in pieces] == [2, 1]
 
 
-def test_keys_on_ordinary_columns_use_a_shuffle(make_table, tmp_path):
+def test_keys_on_ordinary_columns_use_key_files(make_table, tmp_path):
     pieces = plan_mini_batches(
         load_mltable(str(oj(make_table))), 30, ["week"], work_dir=str(tmp_path / "state")
     )
@@ -56,7 +56,9 @@ def test_keys_on_ordinary_columns_use_a_shuffle(make_table, tmp_path):
     frames = [load_piece(p) for p in pieces]
     assert [f["qty"].tolist() for f in frames] == [[10, 20, 30], [11, 31], [32]]
     assert all(list(f.columns) == ["week", "qty", "Store", "Brand"] for f in frames)
-    assert (tmp_path / "state" / "partition_keys").is_dir()
+    # one key file holding the groups one after another, each mini batch a row range of it
+    assert [p.name for p in (tmp_path / "state" / "partition_keys").iterdir()] == ["keys-0-0.arrow"]
+    assert [(p.parts[0].row_start, p.parts[0].row_stop) for p in pieces] == [(0, 3), (3, 5), (5, 6)]
 
 
 def test_unknown_key_is_an_error(make_table):
