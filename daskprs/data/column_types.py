@@ -4,11 +4,18 @@ Kinds are mltable's: ``int``, ``float``, ``boolean``, ``datetime``, ``string``. 
 at the non-null values of the first ``sample_size`` records, as mltable does, and picks the
 narrowest kind all of them parse as: boolean (``true``/``false`` in any case, or only ``0``/``1``),
 int, float, datetime (ISO 8601 dates and date-times), else string. A value that later fails to
-convert becomes null, as in mltable. Ints with nulls come out as float64 (pandas' own rule).
+convert becomes null, as in mltable (a non-integral number in an int column is truncated).
+
+A table's *planned* kinds (:class:`~daskprs.data.readers.TableSchema`) also say whether an int
+or boolean column holds nulls, as mltable's ``to_pandas_dataframe()`` represents them: ``int`` is
+int64, ``int?`` (nulls) float64; ``boolean`` is bool, ``boolean?`` object (True / False / None).
+``object`` (JSON lines: nested values, or a column with no value in the planning scan) is kept
+as parsed. :func:`conform` gives every mini batch exactly these dtypes.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +27,8 @@ import pyarrow as pa
 from daskprs.data.mltable_spec import ColumnType
 
 KINDS = ("boolean", "int", "float", "datetime", "string")
+NULLABLE = "?"  # suffix of a planned int / boolean kind whose column holds nulls
+_log = logging.getLogger("daskprs")
 TRUE_VALUES = ("true", "True", "TRUE", "t", "T", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "f", "F", "0")
 _BOOL_WORDS = ("true", "false", "t", "f")
@@ -60,7 +69,18 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
     return "string"
 
 
+def base_kind(kind: str) -> str:
+    """``int?`` -> ``int``: the conversion kind of a planned kind."""
+    return kind.rstrip(NULLABLE)
+
+
+def nullable(kind: str) -> str:
+    """The planned kind of a column of ``kind`` that holds nulls."""
+    return kind + NULLABLE if kind in ("int", "boolean") else kind
+
+
 def arrow_type(kind: str) -> pa.DataType:
+    kind = base_kind(kind)
     return {
         "boolean": pa.bool_(),
         "int": pa.int64(),
@@ -76,8 +96,10 @@ def _strings(series: pd.Series) -> pd.Series:
 
 def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
     """Convert ``series`` to ``ctype``; values that do not convert become null."""
-    ct = ColumnType(ctype) if isinstance(ctype, str) else ctype
+    ct = ColumnType(base_kind(ctype)) if isinstance(ctype, str) else ctype
     kind = ct.name
+    if kind == "object":
+        return series.astype(object).where(series.notna(), None)
     if kind in ("string", "stream_info"):
         if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(
             series.dtype
@@ -188,8 +210,97 @@ def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
 
 
 def apply_kinds(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
-    """Convert the string columns of ``df`` to the inferred kinds."""
+    """Convert the columns of ``df`` to the planned kinds, with their planned dtypes."""
     for col, kind in kinds.items():
         if col in df.columns and kind != "string":
-            df[col] = convert(df[col], kind)
+            df[col] = conform_series(df[col], kind, col)
+    return df
+
+
+def planned_dtype(kind: str) -> Any:
+    """The pandas dtype of a planned kind (mltable's ``to_pandas_dataframe()`` representation)."""
+    return {
+        "int": np.dtype("int64"),
+        "int?": np.dtype("float64"),
+        "float": np.dtype("float64"),
+        "boolean": np.dtype(bool),
+        "boolean?": np.dtype(object),
+        "datetime": np.dtype("datetime64[ns]"),
+        "string": STRING_DTYPE,
+        "object": np.dtype(object),
+    }[kind]
+
+
+_OBJECT = np.dtype(object)
+_warned: set[tuple[str, str]] = set()
+
+
+def _late_null(col: str, kind: str) -> None:
+    if (col, kind) not in _warned:
+        _warned.add((col, kind))
+        _log.warning(
+            "column %r was planned as %s without nulls from the first rows of the table, but this "
+            "mini batch has nulls (or values that are not %s), so its %r column is %s here; set "
+            "its type with infer_column_types.column_type_overrides to fix the schema",
+            col,
+            kind,
+            kind,
+            col,
+            "float64" if kind == "int" else "object",
+        )
+
+
+def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
+    """``series`` (as a parser gave it) with the planned kind's dtype; see :func:`conform`."""
+    want = planned_dtype(kind)
+    have = series.dtype
+    if have == want and want != _OBJECT:
+        return series
+    if kind == "object":
+        return series.astype(object).where(series.notna(), None)
+    base = base_kind(kind)
+    if base == "int":
+        if have.kind in "iub":
+            return series.astype(want)
+        if have.kind == "f":
+            num = np.trunc(series) if not _integral(series) else series
+        else:
+            num = convert(series, "float")
+            num = np.trunc(num)
+        if kind == "int?":
+            return num.astype("float64")
+        if num.isna().any():
+            _late_null(col, kind)  # int64 cannot hold a null: this mini batch is float64
+            return num.astype("float64")
+        return num.astype("int64")
+    if base == "boolean":
+        out = series if have.kind == "b" else _to_bool(series, ColumnType("boolean"))
+        if kind == "boolean?":
+            return out.astype(object).where(out.notna(), None)
+        if out.dtype.kind != "b":
+            _late_null(col, kind)  # numpy bool cannot hold a null: this mini batch is object
+        return out
+    if kind == "float" and have.kind in "iub":
+        return series.astype("float64")
+    return convert(series, kind)
+
+
+def _integral(series: pd.Series) -> bool:
+    values = series.to_numpy()
+    return bool(np.all(np.isnan(values) | (values == np.round(values))))
+
+
+def conform(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Give every column of ``df`` its planned dtype (``kinds``; absent: string).
+
+    Every mini batch of one table then has the same dtypes, those mltable gives the whole table.
+    The one exception (logged): a column planned ``int`` / ``boolean`` because the planning scan
+    saw no null, with a null (or a value that does not convert) in this mini batch: int64 and
+    bool cannot hold it, so the mini batch's column is float64 / object, as mltable gives it.
+    """
+    for col in df.columns:
+        kind = kinds.get(col, "string")
+        want = planned_dtype(kind)
+        if df[col].dtype != want or want == _OBJECT:
+            df[col] = conform_series(df[col], kind, col)
     return df

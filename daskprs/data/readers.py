@@ -167,7 +167,10 @@ def read_delimited_part(
             check_same_header(table, part.path, split_line(head.decode("utf-8"), reader), schema)
     assert file_cols is not None
     df = _parse_csv(data, file_cols, reader, schema, typed)
-    return _finish(df, part, table, schema, keep_extra=not typed)
+    df = _finish(df, part, table, schema, keep_extra=not typed)
+    if typed:
+        df = column_types.conform(df, schema.kind_map)
+    return df
 
 
 def _parse_csv(
@@ -187,20 +190,18 @@ def _parse_csv(
         try:
             return _arrow_csv(data, cols, reader, codec, kinds)
         except pa.ArrowInvalid:
-            if kinds:
+            if kinds:  # a value that does not parse as its column's kind: converted to null
                 try:
-                    df = _arrow_csv(data, cols, reader, codec, {})
-                    return column_types.apply_kinds(df, kinds)
+                    return _arrow_csv(data, cols, reader, codec, {})
                 except pa.ArrowInvalid:
                     pass
-    df = _python_csv(data, cols, reader, codec)
-    return column_types.apply_kinds(df, kinds)
+    return _python_csv(data, cols, reader, codec)
 
 
 def _pandas_csv(
     data: bytes, cols: list[str], reader: Reader, kinds: dict[str, str]
 ) -> pd.DataFrame:
-    """Typed fast path: pandas' C parser infers, then only disagreeing columns are converted.
+    """Typed fast path: pandas' C parser infers, then :func:`column_types.conform` converts.
 
     The C parser is the most CPU-efficient reader here, and a mini batch runs in one process
     per core, so CPU per byte is what counts. A column planned as text that pandas read as
@@ -229,24 +230,7 @@ def _pandas_csv(
         again = pd.read_csv(io.BytesIO(data), usecols=text_again, dtype=str, **options)
         for c in text_again:
             df[c] = again[c]
-    for c in cols:
-        kind = kinds.get(c, "string")
-        k = df[c].dtype.kind
-        if kind == "float" and k in "iub":
-            df[c] = df[c].astype("float64")
-        elif (
-            (kind == "int" and k not in "iu" and not (k == "f" and _integral(df[c])))
-            or (kind == "float" and k != "f")
-            or (kind == "boolean" and k != "b")
-            or (kind == "datetime" and k != "M")
-        ):
-            df[c] = column_types.convert(df[c], kind)
     return df
-
-
-def _integral(series: pd.Series) -> bool:
-    values = series.dropna()
-    return bool((values == values.round()).all())
 
 
 _ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.MULTILINE)
@@ -378,10 +362,16 @@ def read_parquet_part(part: Part, table: MLTable) -> pd.DataFrame:
     return df
 
 
-def _arrow_json(data: bytes) -> pd.DataFrame:
-    """Fast path: pyarrow's JSON reader; ISO date strings stay strings (as mltable keeps them)."""
+def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
+    """Fast path: pyarrow's JSON reader, the planned columns parsed as their planned types.
+
+    A value of another type is an ``ArrowInvalid`` (then the slow path nulls it, as mltable).
+    Other columns are inferred; ISO date strings stay strings (as mltable keeps them).
+    """
     opts = pajson.ReadOptions(block_size=max(1 << 22, min(len(data) + 1, 1 << 26)))
-    table = pajson.read_json(io.BytesIO(data), read_options=opts)
+    planned = {c: column_types.arrow_type(k) for c, k in kinds.items() if k != "object"}
+    parse = pajson.ParseOptions(explicit_schema=pa.schema(list(planned.items())))
+    table = pajson.read_json(io.BytesIO(data), read_options=opts, parse_options=parse)
     dated = [
         f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)
     ]
@@ -392,7 +382,27 @@ def _arrow_json(data: bytes) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def _python_json(text: str, part: Part, table: MLTable) -> pd.DataFrame:
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (int, float),  # an int in a float column is kept (KNOWN_DIFFERENCES.md)
+    "boolean": (bool,),
+    "string": (str,),
+}
+
+
+def _json_values(values: list[Any], kind: str) -> pd.Series:
+    """A JSON column's values; one of another JSON type than ``kind``'s is null (mltable)."""
+    types = _JSON_TYPES.get(column_types.base_kind(kind))
+    if types is not None:
+        boolean = types == (bool,)
+        values = [
+            v if isinstance(v, types) and (boolean or not isinstance(v, bool)) else None
+            for v in values
+        ]
+    return pd.Series(values, dtype=object)
+
+
+def _python_json(text: str, part: Part, table: MLTable, kinds: dict[str, str]) -> pd.DataFrame:
     """Slow path, line by line: drops or reports invalid lines (``invalid_lines``)."""
     reader = table.reader
     assert reader is not None
@@ -414,7 +424,12 @@ def _python_json(text: str, part: Part, table: MLTable) -> pd.DataFrame:
                 key=f"{reader.key}.invalid_lines",
             ) from None
         records.append(obj)
-    return pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    cols: dict[str, None] = dict.fromkeys(kinds)
+    for r in records:
+        cols.update(dict.fromkeys(r))
+    return pd.DataFrame(
+        {c: _json_values([r.get(c) for r in records], kinds.get(c, "object")) for c in cols}
+    )
 
 
 def read_json_lines_part(part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
@@ -425,17 +440,20 @@ def read_json_lines_part(part: Part, table: MLTable, schema: TableSchema) -> pd.
         data = data.decode(reader.codec).encode("utf-8")
     if at_start and data.startswith(_BOM):
         data = data[len(_BOM) :]
+    kinds = schema.kind_map
     df = pd.DataFrame()
     if data.strip():
         try:
-            df = _arrow_json(data)
+            df = _arrow_json(data, kinds)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            df = _python_json(data.decode("utf-8"), part, table)
+            df = _python_json(data.decode("utf-8"), part, table, kinds)
     cols = list(schema.columns)
     if len(df.columns) == 0:
         df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
     elif cols:
-        df = df.reindex(columns=cols)
+        df = df.reindex(columns=cols)  # a key the planning scan did not see is dropped
+    if kinds:
+        df = column_types.conform(df, kinds)
     if reader.include_path_column:
         df.insert(0, reader.path_column, pd.Series([part.path] * len(df), dtype=_str_dtype()))
     return df

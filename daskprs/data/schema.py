@@ -1,61 +1,87 @@
-"""The table's columns and inferred kinds, learned once at planning from headers and a sample.
+"""The table's columns and planned dtypes, decided once at planning from headers and a scan.
 
-Only what mltable itself reads to type a table is read here: the header line of the first file
-(of every file with ``all_files_different_headers``), the first ``sample_size`` records for
-``infer_column_types``, parquet footers.
+mltable types a table from its first ``sample_size`` records (``infer_column_types``); the same
+records decide the kinds here. Whether an int or boolean column holds nulls (int64 / bool, or
+float64 / object as mltable's ``to_pandas_dataframe()`` gives them) is decided by a scan of the
+table's first ``SCAN_BYTES`` bytes (at least ``sample_size`` records): exact for a table that
+small, a sample for larger ones. Every mini batch is then read with these dtypes
+(:func:`daskprs.data.column_types.conform`); a later value that does not fit becomes null, as in
+mltable, and a null in a column planned without nulls is the one logged exception (that mini
+batch's column is float64 / object). Also read: the header line of the first file (of every file
+with ``all_files_different_headers``), parquet footers.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from daskprs.data import column_types
+from daskprs.data.column_types import convert
 from daskprs.data.mltable_spec import MLTable
 from daskprs.data.readers import (
     Part,
     TableSchema,
+    _read_bytes,
     check_same_header,
     first_line,
     header_columns,
     is_compressed,
     open_binary,
     read_delimited_part,
-    read_json_lines_part,
     split_line,
 )
 from daskprs.errors import MLTableError
 
+SCAN_BYTES = 1 << 20  # the planning scan: whole tables up to this size are typed exactly
 _SAMPLE_BYTES = 1 << 16
 _HEADER_CHECK_FILES = 1000
 
 
-def _sample_rows(table: MLTable, files: list[str], schema: TableSchema, n: int) -> pd.DataFrame:
-    """Up to ``n`` records from the first files, all columns as strings."""
+def _head_parts(table: MLTable, files: list[str], min_rows: int, read: Any) -> list[Any]:
+    """Read the table's first ``SCAN_BYTES`` bytes, and on until ``min_rows`` records.
+
+    ``read(part)`` gives ``(result, records)``; returns the results, one per file read. Files
+    that are never cut (compressed, multi-line, other encodings) are read whole, as mltable does.
+    """
     reader = table.reader
     assert reader is not None
-    frames: list[pd.DataFrame] = []
-    got = 0
+    out: list[Any] = []
+    got = scanned = 0
     for index, path in enumerate(files):
-        length = _SAMPLE_BYTES
+        cut = reader.cuttable and not is_compressed(path)
+        size = _file_size(table, path)
+        length = max(_SAMPLE_BYTES, SCAN_BYTES - scanned)
         while True:
-            cut = reader.cuttable and not is_compressed(path)
-            part = Part(path, index, 0, length if cut else None)
-            if reader.name == "read_delimited":
-                df = read_delimited_part(part, table, schema, typed=False)
-            else:
-                df = read_json_lines_part(part, table, schema)
-            if len(df) >= n - got or part.length is None or length >= _file_size(table, path):
+            whole = not cut or length >= size
+            result, n = read(Part(path, index, 0, None if whole else length))
+            if whole or got + n >= min_rows:
                 break
             length *= 4
+        out.append(result)
+        got += n
+        scanned += size if whole else length
+        if got >= min_rows and scanned >= SCAN_BYTES:
+            break
+    return out
+
+
+def _sample_rows(table: MLTable, files: list[str], schema: TableSchema, n: int) -> pd.DataFrame:
+    """The scanned head of the table (at least ``n`` records if it has them), all strings."""
+    reader = table.reader
+    assert reader is not None
+
+    def read(part: Part) -> tuple[pd.DataFrame, int]:
+        df = read_delimited_part(part, table, schema, typed=False)
         if reader.include_path_column:
             df = df.drop(columns=[reader.path_column])
-        frames.append(df.head(n - got))
-        got += len(frames[-1])
-        if got >= n:
-            break
-    frames = [f for f in frames if len(f)]
+        return df, len(df)
+
+    frames = [f for f in _head_parts(table, files, n, read) if len(f)]
     return (
         pd.concat(frames, ignore_index=True)
         if frames
@@ -100,26 +126,89 @@ def delimited_schema(table: MLTable, files: list[str]) -> TableSchema:
     if not reader.infer_column_types and not reader.type_overrides:
         return TableSchema(tuple(cols))
     kinds: dict[str, str] = {}
+    first = sample.head(reader.sample_size)
     if reader.infer_column_types:
         for c in cols:
             kinds[c] = (
-                column_types.infer_kind(sample[c].tolist(), reader.empty_as_string)
-                if c in sample
+                column_types.infer_kind(first[c].tolist(), reader.empty_as_string)
+                if c in first
                 else "string"
             )
     for selector, ctype in reader.type_overrides:
         for c in selector.select(cols):
             kinds[c] = ctype.name if ctype.name in column_types.KINDS else "string"
+    for c, kind in kinds.items():
+        if kind in ("int", "boolean") and c in sample and convert(sample[c], kind).isna().any():
+            kinds[c] = column_types.nullable(kind)
     return TableSchema(tuple(cols), tuple(kinds.items()))
 
 
-def json_schema(table: MLTable, files: list[str]) -> TableSchema:
+def _json_records(table: MLTable, part: Part) -> tuple[list[dict[str, Any]], int]:
     reader = table.reader
     assert reader is not None
+    data, _ = _read_bytes(part, table)
+    text = data.decode(reader.codec, errors="replace")
+    records = []
+    for line in text.lstrip("\ufeff").splitlines():
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue  # the reader reports (or drops) invalid lines
+        if isinstance(obj, dict):
+            records.append(obj)
+    return records, len(records)
+
+
+def json_kind(values: list[Any]) -> str:
+    """mltable's type of a JSON column: its first value's; other types become null.
+
+    (An int and a float in one column is float, keeping the numbers: KNOWN_DIFFERENCES.md.)
+    ``object``: nested values, or no value at all.
+    """
+    kind = "object"
+    for v in values:
+        if v is None:
+            continue
+        k = (
+            "boolean"
+            if isinstance(v, bool)
+            else "int"
+            if isinstance(v, int)
+            else "float"
+            if isinstance(v, float)
+            else "string"
+            if isinstance(v, str)
+            else "object"
+        )
+        if kind == "object":
+            kind = k
+            if k == "object":
+                return k
+        elif {kind, k} == {"int", "float"}:
+            kind = "float"
+    return kind
+
+
+def json_schema(table: MLTable, files: list[str]) -> TableSchema:
+    """Columns in order of first appearance and their kinds, from the planning scan."""
     if not files:
         return TableSchema(())
-    sample = _sample_rows(table, files, TableSchema(()), 200)
-    return TableSchema(tuple(str(c) for c in sample.columns))
+    batches = _head_parts(table, files, 1, lambda part: _json_records(table, part))
+    records = [r for batch in batches for r in batch]
+    cols: dict[str, None] = {}
+    for r in records:
+        for k in r:
+            cols.setdefault(str(k), None)
+    kinds: dict[str, str] = {}
+    for c in cols:
+        values = [r.get(c) for r in records]
+        kind = json_kind(values)
+        if kind in ("int", "boolean") and any(v is None or json_kind([v]) != kind for v in values):
+            kind = column_types.nullable(kind)
+        kinds[c] = kind
+    return TableSchema(tuple(cols), tuple(kinds.items()))
 
 
 def parquet_schema(table: MLTable, files: list[str]) -> TableSchema:

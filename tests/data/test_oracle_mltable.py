@@ -24,6 +24,7 @@ import yaml
 from oracle_frames import frame
 
 from daskprs.data import load_mltable, load_piece, plan_mini_batches
+from daskprs.data.pieces import meta_frame
 
 pytestmark = pytest.mark.oracle
 
@@ -125,3 +126,30 @@ def test_same_mini_batches_as_mltable(oracle, name, request):
                 assert mine["rows"] == [], f"mini batch {i} at size {size} should be empty"
                 continue
             assert mine["rows"] == other["rows"], f"rows of mini batch {i} at size {size}"
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if case_meta(n)["partition_sizes"]])
+def test_mini_batch_dtypes_are_the_tables(oracle, name, request):
+    """Every mini batch has the table's meta dtypes, of the families mltable gives the table.
+
+    (mltable's own partitions differ: an int column is float64 only in those with a null.)
+    """
+    meta = case_meta(name)
+    _known(request, meta, "dtypes")
+    full = oracle[name].get("full")
+    if full is None or "columns" not in full:
+        pytest.skip("a file list, or mltable could not read it")
+    table = load_mltable(str(CASES_DIR / name))
+    for size in meta["partition_sizes"]:
+        pieces = plan_mini_batches(table, size)
+        expected = meta_frame(table, pieces[0].schema).dtypes
+        for i, piece in enumerate(pieces):
+            df = load_piece(piece)
+            where = f"mini batch {i} at size {size}"
+            assert list(df.columns) == list(expected.index), where
+            assert [str(t) for t in df.dtypes] == [str(t) for t in expected], where
+            if list(df.columns) != full["columns"]:
+                continue  # compared by the whole-table test (known differences)
+            mine = frame(df)["families"]
+            for col, a, b in zip(full["columns"], mine, full["families"], strict=True):
+                assert a == b or "empty" in (a, b), f"{where}: {col!r} is {a}, mltable's {b}"

@@ -289,6 +289,92 @@ def main() -> None:
     )
     case("csv_all_empty_column", csv(), {"data.csv": "a,b,c\n1,,x\n2,,y\n"})
 
+    # --- one table, one schema: every mini batch has the whole table's dtypes
+    # (test_mini_batch_dtypes_are_the_tables; the windows differ in where nulls and values are)
+    case(
+        "csv_int_nulls_windows",
+        csv(),
+        {
+            "data.csv": "k,n,m\n"
+            + "".join(f"{i},{'' if i in (3, 4) else i * 10},{i}\n" for i in range(40))
+        },
+        partition_sizes=[40, 120],
+    )
+    case(
+        "csv_empty_column_window",
+        csv(),
+        {
+            "data.csv": "k,s,f,i\n"
+            + "".join(
+                f"{i},{'' if i < 20 else f'v{i}'},{'' if i < 25 else i / 4},{'' if i < 30 else i}\n"
+                for i in range(40)
+            )
+        },
+        partition_sizes=[50, 150],
+    )
+    case(
+        "csv_bools_dates_windows",
+        csv(),
+        {
+            "data.csv": "k,b,d,bb\n"
+            + "".join(
+                f"{i},{'' if i == 5 else ('true' if i % 2 else 'false')},"
+                f"{'' if i == 33 else f'2021-03-{i % 28 + 1:02d}'},{'TRUE' if i % 3 else 'False'}\n"
+                for i in range(40)
+            )
+        },
+        partition_sizes=[60, 200],
+    )
+    late_rows = "".join(
+        f"{i},{'' if i == 300 else i},{'maybe' if i == 250 else str(i % 2 == 0).lower()},{'x' if i == 260 else i}\n"
+        for i in range(400)
+    )
+    case(
+        "csv_late_null_after_sample",
+        csv(),
+        {"data.csv": "k,n,b,v\n" + late_rows},
+        partition_sizes=[1024, 4096],
+    )
+    case(
+        "csv_no_inference_windows",
+        csv(infer_column_types=False),
+        {"data.csv": "k,n\n" + "".join(f"{i},{'' if i < 10 else i}\n" for i in range(30))},
+        partition_sizes=[40],
+    )
+    case(
+        "jsonl_types_windows",
+        {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]},
+        {
+            "d.jsonl": jsonl(
+                [
+                    {
+                        "k": i,
+                        "n": None if i in (3, 4) else i * 10,
+                        "s": None if i < 12 else f"v{i}",
+                        "b": None if i == 20 else i % 2 == 0,
+                        "f": i / 4,
+                        **({"m": i} if i % 2 else {}),  # a missing key is a null
+                    }
+                    for i in range(40)
+                ]
+            )
+        },
+        partition_sizes=[150, 600],
+    )
+    case(
+        "jsonl_late_other_types",
+        {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]},
+        {
+            "d.jsonl": jsonl(
+                [
+                    {"k": i, "n": "x" if i == 250 else i, "s": 7 if i == 260 else f"s{i}"}
+                    for i in range(300)
+                ]
+            )
+        },
+        partition_sizes=[2048],
+    )
+
     case("csv_ragged_no_header", csv(header="no_header"), {"data.csv": "1,2\n3,4,5\n6\n"})
     case("csv_ragged_long_row", csv(), {"data.csv": "a,b\n1,2\n3,4,5\n6\n"})
 

@@ -1,0 +1,106 @@
+"""One table, one schema: every mini batch has the dtypes planned for the whole table.
+
+The oracle suite checks them against mltable (test_mini_batch_dtypes_are_the_tables); these
+tests need no oracle and cover the planning scan's limit (``schema.SCAN_BYTES``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pandas as pd
+from datahelpers import csv_spec
+
+from daskprs.data import load_mltable, load_piece, plan_mini_batches, read_mltable, schema
+from daskprs.data.pieces import meta_frame
+
+JSONL = {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]}
+
+
+def pieces_of(folder, size):
+    table = load_mltable(str(folder))
+    pieces = plan_mini_batches(table, size)
+    return table, pieces, [load_piece(p) for p in pieces]
+
+
+def dtypes(df: pd.DataFrame) -> list[str]:
+    return [str(t) for t in df.dtypes]
+
+
+def test_int_nulls_in_some_windows_are_float_everywhere(make_table):
+    text = "k,n,b,d\n" + "".join(
+        f"{i},{'' if i == 3 else i},{'' if i == 35 else 'true'},{'' if i == 20 else '2020-01-02'}\n"
+        for i in range(40)
+    )
+    folder = make_table(csv_spec(), {"data.csv": text})
+    table, pieces, frames = pieces_of(folder, 64)
+    assert len(frames) > 4
+    meta = meta_frame(table, pieces[0].schema)
+    assert dtypes(meta) == ["int64", "float64", "object", "datetime64[ns]"]
+    for df in frames:
+        assert dtypes(df) == dtypes(meta)
+    ddf = read_mltable(str(folder), mini_batch_size=64)
+    assert dtypes(ddf._meta)[:2] == dtypes(meta)[:2]
+    for i in range(ddf.npartitions):  # the partitions agree with the meta
+        assert dtypes(ddf.get_partition(i).compute()) == dtypes(ddf._meta)
+    whole = pd.concat(frames, ignore_index=True)
+    assert whole["n"].isna().tolist() == [i == 3 for i in range(40)]
+    assert whole["b"].tolist() == [None if i == 35 else True for i in range(40)]
+
+
+def test_text_column_with_only_numbers_in_a_window_stays_text(make_table):
+    text = "k,s\n" + "".join(f"{i},{'00' + str(i) if i < 20 else f'v{i}'}\n" for i in range(40))
+    folder = make_table(csv_spec(), {"data.csv": text})
+    _, _, frames = pieces_of(folder, 64)
+    assert all(dtypes(df) == dtypes(frames[-1]) for df in frames)
+    assert pd.concat(frames)["s"].tolist()[:2] == ["000", "001"]
+
+
+def test_a_null_after_the_planning_scan_is_the_logged_exception(make_table, monkeypatch, caplog):
+    monkeypatch.setattr(schema, "SCAN_BYTES", 1 << 10)
+    text = "k,n\n" + "".join(f"{i},{'' if i == 19000 else i}\n" for i in range(20000))
+    folder = make_table(csv_spec(), {"data.csv": text})
+    with caplog.at_level(logging.WARNING, logger="daskprs"):
+        _, pieces, frames = pieces_of(folder, 1 << 16)
+    late = [i for i, df in enumerate(frames) if df["n"].isna().any()]
+    assert len(late) == 1
+    assert str(frames[late[0]]["n"].dtype) == "float64"
+    assert all(str(df["n"].dtype) == "int64" for i, df in enumerate(frames) if i not in late)
+    assert "'n' was planned as int without nulls" in caplog.text
+
+
+def test_a_null_inside_the_planning_scan_makes_the_column_float(make_table, monkeypatch):
+    monkeypatch.setattr(schema, "SCAN_BYTES", 1 << 20)
+    text = "k,n\n" + "".join(f"{i},{'' if i == 900 else i}\n" for i in range(1000))  # > 200 rows
+    folder = make_table(csv_spec(), {"data.csv": text})
+    _, _, frames = pieces_of(folder, 1 << 10)
+    assert {str(df["n"].dtype) for df in frames} == {"float64"}
+
+
+def test_json_lines_windows_share_dtypes(make_table):
+    recs = [
+        {"k": i, "n": None if i == 3 else i, "s": None if i < 15 else f"v{i}", "b": i % 2 == 0}
+        | ({"o": {"x": i}} if i > 10 else {})
+        for i in range(40)
+    ]
+    folder = make_table(JSONL, {"d.jsonl": "".join(json.dumps(r) + "\n" for r in recs)})
+    table, pieces, frames = pieces_of(folder, 120)
+    meta = meta_frame(table, pieces[0].schema)
+    assert list(meta.columns) == ["k", "n", "s", "b", "o"]
+    assert dtypes(meta)[:2] + dtypes(meta)[3:] == ["int64", "float64", "bool", "object"]
+    assert len(frames) > 4
+    for df in frames:
+        assert dtypes(df) == dtypes(meta)
+    whole = pd.concat(frames, ignore_index=True)
+    assert whole["n"].isna().tolist() == [i == 3 for i in range(40)]
+
+
+def test_json_value_of_another_type_is_null(make_table):
+    recs = [{"n": "x" if i == 5 else i, "s": 7 if i == 6 else f"s{i}"} for i in range(10)]
+    folder = make_table(JSONL, {"d.jsonl": "".join(json.dumps(r) + "\n" for r in recs)})
+    _, _, frames = pieces_of(folder, 30)
+    whole = pd.concat(frames, ignore_index=True)
+    assert whole["n"].isna().tolist() == [i == 5 for i in range(10)]
+    assert whole["s"].isna().tolist() == [i == 6 for i in range(10)]
+    assert {str(df["n"].dtype) for df in frames} == {"float64"}
