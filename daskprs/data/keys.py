@@ -22,7 +22,6 @@ of opening a file per group).
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
@@ -148,7 +147,7 @@ def write_key_file(df: pd.DataFrame, keys: list[str], out_dir: str) -> pd.DataFr
 
     Groups in order of first appearance, rows of a group in table order. Returns one row per
     group: ``path``, ``start`` / ``count`` (its rows in the file), ``piece`` / ``row`` (the table
-    position of its first row) and ``values`` (the key values, as JSON).
+    position of its first row) and ``values`` (a tuple of the key values, JSON-able).
     """
     if not len(df):
         return _empty_written()
@@ -163,13 +162,13 @@ def write_key_file(df: pd.DataFrame, keys: list[str], out_dir: str) -> pd.DataFr
     np.cumsum(counts[:-1], out=starts[1:])
     firsts = df.iloc[order[starts]]
     out = df.iloc[order].drop(columns=[_PIECE, _ROW])
-    exact = any(pd.api.types.is_object_dtype(t) for t in out.dtypes)  # Python objects: Arrow would change them
+    # columns of Python objects (nested JSON, ...) would come back changed from Arrow: pickle
+    exact = any(pd.api.types.is_object_dtype(t) for t in out.dtypes)
     name = f"keys-{int(firsts[_PIECE].iloc[0])}-{int(firsts[_ROW].iloc[0])}"
     path = os.path.join(out_dir, name + (".pkl" if exact else ".arrow"))
     _write_file(out, path, exact)
     values = [
-        json.dumps([_plain(v) for v in row])
-        for row in firsts[keys].itertuples(index=False, name=None)
+        tuple(_plain(v) for v in row) for row in firsts[keys].itertuples(index=False, name=None)
     ]
     return pd.DataFrame(
         {
@@ -221,7 +220,7 @@ def _column_groups(
             table=table,
             schema=schema,
             materialized=True,
-            partition_key_value=dict(zip(keys, json.loads(values), strict=True)),
+            partition_key_value=dict(zip(keys, values, strict=True)),
         )
         for i, (path, start, n, values) in enumerate(
             zip(

@@ -260,3 +260,23 @@ def test_job_in_processes_killed_and_resumed(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     out = Path(json.loads(resumed.stdout)["outputs"]["job.result"])
     assert out.read_text().splitlines() == ref_lines
+
+
+def test_python_object_columns_come_back_unchanged(make_table, tmp_path):
+    """JSON lines with nested and mixed values: object columns, kept exactly (pickled)."""
+    lines = [
+        {"k": i % 3, "nested": {"a": i, "b": [i, i + 1]}, "mixed": i if i % 2 else f"s{i}"}
+        for i in range(12)
+    ]
+    folder = make_table(
+        {"paths": [{"file": "./d.jsonl"}], "transformations": [{"read_json_lines": {}}]},
+        {"d.jsonl": "\n".join(json.dumps(r) for r in lines) + "\n"},
+    )
+    whole = plain(folder)
+    assert whole["nested"].dtype == object
+    pieces = plan_mini_batches(load_mltable(str(folder)), None, ["k"], str(tmp_path))
+    assert [p.partition_key_value for p in pieces] == [{"k": 0}, {"k": 1}, {"k": 2}]
+    for piece, (_, rows) in zip(pieces, expected_groups(whole, ["k"]), strict=True):
+        got = load_piece(piece)
+        pd.testing.assert_frame_equal(got, rows)
+        assert got["nested"].tolist() == rows["nested"].tolist()
