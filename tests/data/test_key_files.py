@@ -9,6 +9,7 @@ reread; and a real job run (entry-script processes), killed and resumed, gives t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -88,12 +89,25 @@ def test_groups_rows_and_dtypes_as_pandas(make_table, tmp_path, keys):
     assert pieces[0].describe()["parts"][0]["rows"] == [0, len(expected[0][1])]
 
 
-def test_shuffle_path_gives_the_same_mini_batches(make_table, tmp_path, monkeypatch):
+@pytest.mark.parametrize("scheduler", ["threads", "distributed"])
+def test_shuffle_path_gives_the_same_mini_batches(make_table, tmp_path, monkeypatch, scheduler):
+    """The Dask shuffle (tasks on threads; P2P, through Arrow, on a distributed cluster)."""
     files = {f"p{i}.csv": sales_csv(150, seed=i) for i in range(4)}
     folder = make_table(CSV_SPEC, files)
     small = plan_mini_batches(load_mltable(str(folder)), None, ["store"], str(tmp_path / "small"))
     monkeypatch.setattr(keys_mod, "SMALL_TABLE_PIECES", 1)  # 4 pieces: the Dask shuffle
-    shuffled = plan_mini_batches(load_mltable(str(folder)), None, ["store"], str(tmp_path / "big"))
+    with contextlib.ExitStack() as stack:
+        if scheduler == "distributed":
+            from distributed import Client, LocalCluster
+
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+                )
+            )
+            stack.enter_context(Client(cluster))
+        table = load_mltable(str(folder))
+        shuffled = plan_mini_batches(table, None, ["store"], str(tmp_path / "big"))
     written = sorted((tmp_path / "big" / "partition_keys").glob("*.arrow"))
     assert 1 < len(written) <= 4  # one file per shuffle output partition holding groups
     assert [p.partition_key_value for p in shuffled] == [p.partition_key_value for p in small]
