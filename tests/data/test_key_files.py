@@ -102,7 +102,7 @@ def test_shuffle_path_gives_the_same_mini_batches(make_table, tmp_path, monkeypa
 
             cluster = stack.enter_context(
                 LocalCluster(
-                    n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+                    n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
                 )
             )
             stack.enter_context(Client(cluster))
@@ -115,21 +115,27 @@ def test_shuffle_path_gives_the_same_mini_batches(make_table, tmp_path, monkeypa
         pd.testing.assert_frame_equal(load_piece(a), load_piece(b))
 
 
-def test_windows_and_open_files_are_bounded(make_table, tmp_path, monkeypatch):
-    """Tiny windows and one open file: every load converts or reopens, and stays right."""
+@pytest.mark.parametrize(("window_bytes", "open_files", "kept"), [(64, 1, 1), (1 << 20, 2, 1)])
+def test_windows_and_open_files_are_bounded(
+    make_table, tmp_path, monkeypatch, window_bytes, open_files, kept
+):
+    """Few open files and windows: loads convert or reopen often, and stay right."""
     files = {f"p{i}.csv": sales_csv(120, seed=i) for i in range(3)}
     folder = make_table(CSV_SPEC, files)
     monkeypatch.setattr(keys_mod, "SMALL_TABLE_PIECES", 1)
     pieces = plan_mini_batches(load_mltable(str(folder)), None, ["brand", "store"], str(tmp_path))
+    assert len({p.parts[0].path for p in pieces}) > 2
     expected = expected_groups(plain(folder), ["brand", "store"])
-    monkeypatch.setattr(keys_mod, "WINDOW_BYTES", 64)
-    monkeypatch.setattr(keys_mod, "OPEN_KEY_FILES", 1)
+    monkeypatch.setattr(keys_mod, "WINDOW_BYTES", window_bytes)
+    monkeypatch.setattr(keys_mod, "OPEN_KEY_FILES", open_files)
+    monkeypatch.setattr(keys_mod, "KEPT_WINDOWS", kept)
     keys_mod._key_files.clear()
     order = list(range(len(pieces)))
-    order = order[::2] + order[1::2][::-1]  # jump between files and backwards
+    order = order + order[::2] + order[1::2][::-1]  # in order, then jumping and backwards
     for i in order:
         pd.testing.assert_frame_equal(load_piece(pieces[i]), expected[i][1])
-    assert len(keys_mod._key_files) == 1
+        assert len(keys_mod._key_files) <= open_files
+        assert sum(f.window is not None for f in keys_mod._key_files.values()) <= kept
 
 
 def test_caller_changes_do_not_leak_into_the_next_load(make_table, tmp_path):
