@@ -41,7 +41,10 @@ def make_data(folder: Path, rows: int) -> tuple[Path, Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, pq_path = folder / "csv" / "data.csv", folder / "pq" / "data.parquet"
     js_path = folder / "jsonl" / "data.jsonl"
-    if not csv_path.exists() or not pq_path.exists() or not js_path.exists():
+    fresh = csv_path.exists() and pq_path.exists() and js_path.exists()
+    if fresh and pq.ParquetFile(pq_path).metadata.num_rows != rows:
+        fresh = False  # written by a run with another --rows: write them again
+    if not fresh:
         rng = np.random.default_rng(0)
         df = pd.DataFrame(
             {

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from daskprs.data.mltable_spec import ColumnType
 
@@ -67,6 +68,24 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
     if all(_DATE.match(v) for v in vals):
         return "datetime"
     return "string"
+
+
+_NUMBER = r"\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|Infinity)\s*"
+
+
+def has_nulls(strings: pd.Series, kind: str) -> bool:
+    """Whether converting these strings to ``kind`` (int / boolean) gives a null (vectorized)."""
+    if strings.isna().any():
+        return True
+    if not len(strings):
+        return False
+    arr = pa.array(strings, from_pandas=True)  # zero-copy for pyarrow-backed text
+    if kind == "int":
+        ok = pc.match_substring_regex(arr, f"^{_NUMBER}$")
+    else:
+        words = pa.array(["true", "false", "t", "f", "1", "0"])
+        ok = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(arr)), value_set=words)
+    return not pc.all(ok).as_py()
 
 
 def base_kind(kind: str) -> str:

@@ -11,16 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import mmap
+import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
-from fsspec.utils import read_block
+from fsspec.utils import read_block, seek_delimiter
 
 from daskprs.data import column_types, paths
 from daskprs.data.mltable_spec import MLTable, Reader
@@ -144,16 +146,87 @@ def _read_bytes(part: Part, table: MLTable) -> tuple[bytes, bool]:
         return bytes(read_block(f, part.offset, part.length, b"\n")), part.offset == 0
 
 
+# A local slice at least this large is parsed from a memory map of the file, not copied into
+# memory first: the parsers stream it (pandas in chunks, pyarrow zero-copy), which keeps a large
+# mini batch as fast per byte as plain pandas / pyarrow reading the file.
+_MAP_BYTES = 1 << 22
+_UTF8 = ("utf-8", "utf-8-sig", "ascii")
+
+
+class _Mapped:
+    """A slice ``[start, end)`` of a memory-mapped file, never copied unless asked."""
+
+    def __init__(self, mm: mmap.mmap, start: int, end: int) -> None:
+        self.mm, self.start, self.end = mm, start, end
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __getitem__(self, key: slice) -> _Mapped:
+        lo, hi, _ = key.indices(len(self))
+        return _Mapped(self.mm, self.start + lo, self.start + max(lo, hi))
+
+    def find(self, sub: bytes) -> int:
+        i = self.mm.find(sub, self.start, self.end)
+        return i if i < 0 else i - self.start
+
+    def view(self) -> memoryview:
+        return memoryview(self.mm)[self.start : self.end]
+
+
+Data: TypeAlias = "bytes | _Mapped"  # a slice of a file
+
+
+def _block_bounds(f: Any, offset: int, length: int, size: int) -> tuple[int, int]:
+    """``read_block(f, offset, length, b"\\n")``'s ``[start, end)``, without reading the block."""
+    f.seek(offset)
+    seek_delimiter(f, b"\n", 1 << 16)
+    start = min(f.tell(), size)
+    f.seek(start + length - (start - offset))
+    seek_delimiter(f, b"\n", 1 << 16)
+    return start, max(start, min(f.tell(), size))
+
+
+def _read_data(part: Part, table: MLTable) -> tuple[Data, bool]:
+    """The bytes of ``part`` and whether they start at byte 0 of the file.
+
+    A large slice of a local, uncompressed UTF-8 file is a view of a memory map (see
+    ``_MAP_BYTES``); the records it holds are exactly :func:`read_block`'s.
+    """
+    reader = table.reader
+    assert reader is not None
+    fs, p = paths.get_fs(part.path, table.storage_options)
+    if paths.is_local(fs) and not is_compressed(part.path) and reader.codec in _UTF8:
+        size = os.path.getsize(p)
+        start, end = 0, size
+        if part.length is not None and size >= _MAP_BYTES:
+            with open(p, "rb") as f:
+                start, end = _block_bounds(f, part.offset, part.length, size)
+        if end - start >= _MAP_BYTES:
+            with open(p, "rb") as f:
+                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            return _Mapped(mm, start, end), part.length is None or part.offset == 0
+    return _read_bytes(part, table)
+
+
+def _to_bytes(data: Data) -> bytes:
+    return data if isinstance(data, bytes) else bytes(data.view())
+
+
+def _stream(data: Data) -> Any:
+    return io.BytesIO(data) if isinstance(data, bytes) else pa.BufferReader(data.view())
+
+
 def read_delimited_part(
     part: Part, table: MLTable, schema: TableSchema, typed: bool = True
 ) -> pd.DataFrame:
     reader = table.reader
     assert reader is not None
-    data, at_start = _read_bytes(part, table)
-    if reader.codec not in ("utf-8", "utf-8-sig", "ascii"):
+    data, at_start = _read_data(part, table)
+    if reader.codec not in _UTF8:
         # never cut (product.md §3): the whole file, transcoded once
-        data = data.decode(reader.codec).encode("utf-8")
-    if at_start and data.startswith(_BOM):
+        data = _to_bytes(data).decode(reader.codec).encode("utf-8")
+    if at_start and _to_bytes(data[: len(_BOM)]) == _BOM:
         data = data[len(_BOM) :]
     file_cols: list[str] | None = list(schema.columns)
     if reader.header == "all_files_different_headers":
@@ -161,10 +234,11 @@ def read_delimited_part(
     if at_start and _has_header_line(reader, part.file_index):
         nl = data.find(b"\n")
         head, data = (data, b"") if nl < 0 else (data[: nl + 1], data[nl + 1 :])
+        line = _to_bytes(head).decode("utf-8")
         if file_cols is None:
-            file_cols = split_line(head.decode("utf-8"), reader)
+            file_cols = split_line(line, reader)
         elif reader.header == "all_files_same_headers" and part.file_index > 0:
-            check_same_header(table, part.path, split_line(head.decode("utf-8"), reader), schema)
+            check_same_header(table, part.path, split_line(line, reader), schema)
     assert file_cols is not None
     df = _parse_csv(data, file_cols, reader, schema, typed)
     df = _finish(df, part, table, schema, keep_extra=not typed)
@@ -174,11 +248,13 @@ def read_delimited_part(
 
 
 def _parse_csv(
-    data: bytes, cols: list[str], reader: Reader, schema: TableSchema, typed: bool
+    data: Data, cols: list[str], reader: Reader, schema: TableSchema, typed: bool
 ) -> pd.DataFrame:
     cols = _dedupe(cols)
     codec = "utf-8"
-    if not data or (len(data) < 8 and not data.strip(b"\r\n")):
+    if len(data) < _MAP_BYTES:
+        data = _to_bytes(data)
+    if not data or (len(data) < 8 and not _to_bytes(data).strip(b"\r\n")):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
     kinds = schema.kind_map if typed else {}
     if len(reader.delimiter) == 1 and not _quote_spans_lines(data, reader):
@@ -198,9 +274,7 @@ def _parse_csv(
     return _python_csv(data, cols, reader, codec)
 
 
-def _pandas_csv(
-    data: bytes, cols: list[str], reader: Reader, kinds: dict[str, str]
-) -> pd.DataFrame:
+def _pandas_csv(data: Data, cols: list[str], reader: Reader, kinds: dict[str, str]) -> pd.DataFrame:
     """Typed fast path: pandas' C parser infers, then :func:`column_types.conform` converts.
 
     The C parser is the most CPU-efficient reader here, and a mini batch runs in one process
@@ -216,7 +290,7 @@ def _pandas_csv(
         "skip_blank_lines": True,
         "engine": "c",
     }
-    df = pd.read_csv(io.BytesIO(data), **options)
+    df = pd.read_csv(_stream(data), **options)
     if len(df.columns) != len(cols):
         raise ValueError("ragged rows")
     text_again = [
@@ -227,7 +301,7 @@ def _pandas_csv(
         and not pd.api.types.is_string_dtype(df[c].dtype)
     ]
     if text_again:
-        again = pd.read_csv(io.BytesIO(data), usecols=text_again, dtype=str, **options)
+        again = pd.read_csv(_stream(data), usecols=text_again, dtype=str, **options)
         for c in text_again:
             df[c] = again[c]
     return df
@@ -236,9 +310,11 @@ def _pandas_csv(
 _ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.MULTILINE)
 
 
-def _quote_spans_lines(data: bytes, reader: Reader) -> bool:
+def _quote_spans_lines(data: Data, reader: Reader) -> bool:
     """A quoted field left open at a line end, in single-line mode (mltable splits it there)."""
-    return not reader.support_multi_line and b'"' in data and _ODD_QUOTES.search(data) is not None
+    if reader.support_multi_line or data.find(b'"') < 0:
+        return False
+    return _ODD_QUOTES.search(data if isinstance(data, bytes) else data.view()) is not None
 
 
 def _single_line(line: str, delimiter: str) -> list[str]:
@@ -265,11 +341,11 @@ def _dedupe(cols: list[str]) -> list[str]:
 
 
 def _arrow_csv(
-    data: bytes, cols: list[str], reader: Reader, codec: str, kinds: dict[str, str]
+    data: Data, cols: list[str], reader: Reader, codec: str, kinds: dict[str, str]
 ) -> pd.DataFrame:
     types = {c: column_types.arrow_type(kinds.get(c, "string")) for c in cols}
     table = pacsv.read_csv(
-        io.BytesIO(data),
+        _stream(data),
         read_options=pacsv.ReadOptions(column_names=cols, encoding=codec, block_size=1 << 22),
         parse_options=pacsv.ParseOptions(
             delimiter=reader.delimiter, newlines_in_values=reader.support_multi_line
@@ -287,9 +363,9 @@ def _arrow_csv(
     return table.to_pandas()
 
 
-def _python_csv(data: bytes, cols: list[str], reader: Reader, codec: str) -> pd.DataFrame:
+def _python_csv(data: Data, cols: list[str], reader: Reader, codec: str) -> pd.DataFrame:
     """Slow path: uneven rows (padded with nulls, extra fields dropped) and 2-char delimiters."""
-    text = data.decode(codec).lstrip("\ufeff")
+    text = _to_bytes(data).decode(codec).lstrip("\ufeff")
     lines: Any
     if reader.support_multi_line:
         lines = io.StringIO(text, newline="")

@@ -13,15 +13,16 @@ with ``all_files_different_headers``), parquet footers.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from daskprs.data import column_types
-from daskprs.data.column_types import convert
 from daskprs.data.mltable_spec import MLTable
 from daskprs.data.readers import (
     Part,
@@ -37,7 +38,7 @@ from daskprs.data.readers import (
 )
 from daskprs.errors import MLTableError
 
-SCAN_BYTES = 1 << 20  # the planning scan: whole tables up to this size are typed exactly
+SCAN_BYTES = 1 << 18  # the planning scan: tables up to this size are typed exactly
 _SAMPLE_BYTES = 1 << 16
 _HEADER_CHECK_FILES = 1000
 
@@ -138,18 +139,24 @@ def delimited_schema(table: MLTable, files: list[str]) -> TableSchema:
         for c in selector.select(cols):
             kinds[c] = ctype.name if ctype.name in column_types.KINDS else "string"
     for c, kind in kinds.items():
-        if kind in ("int", "boolean") and c in sample and convert(sample[c], kind).isna().any():
+        if kind in ("int", "boolean") and c in sample and column_types.has_nulls(sample[c], kind):
             kinds[c] = column_types.nullable(kind)
     return TableSchema(tuple(cols), tuple(kinds.items()))
 
 
-def _json_records(table: MLTable, part: Part) -> tuple[list[dict[str, Any]], int]:
+def _json_head(table: MLTable, part: Part) -> tuple[Any, int]:
+    """One file's head: a pyarrow table (types inferred), else the records (mixed types)."""
     reader = table.reader
     assert reader is not None
     data, _ = _read_bytes(part, table)
-    text = data.decode(reader.codec, errors="replace")
+    text = data.decode(reader.codec, errors="replace").lstrip("\ufeff")
+    try:
+        tbl = pajson.read_json(io.BytesIO(text.encode("utf-8")))
+        return tbl, tbl.num_rows
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     records = []
-    for line in text.lstrip("\ufeff").splitlines():
+    for line in text.splitlines():
         if not line.strip():
             continue
         try:
@@ -159,6 +166,21 @@ def _json_records(table: MLTable, part: Part) -> tuple[list[dict[str, Any]], int
         if isinstance(obj, dict):
             records.append(obj)
     return records, len(records)
+
+
+def _arrow_kind(t: pa.DataType) -> str | None:
+    """A JSON column's kind from pyarrow's inferred type; None: no value (null type)."""
+    if pa.types.is_null(t):
+        return None
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_string(t) or pa.types.is_timestamp(t) or pa.types.is_date(t):
+        return "string"
+    return "object"
 
 
 def json_kind(values: list[Any]) -> str:
@@ -195,13 +217,32 @@ def json_schema(table: MLTable, files: list[str]) -> TableSchema:
     """Columns in order of first appearance and their kinds, from the planning scan."""
     if not files:
         return TableSchema(())
-    batches = _head_parts(table, files, 1, lambda part: _json_records(table, part))
-    records = [r for batch in batches for r in batch]
+    heads = _head_parts(table, files, 1, lambda part: _json_head(table, part))
     cols: dict[str, None] = {}
+    kinds: dict[str, str] = {}
+    if all(isinstance(h, pa.Table) for h in heads):  # the fast path: one type per column
+        found: dict[str, str | None] = {}
+        for h in heads:
+            for f in h.schema:
+                kind, seen = _arrow_kind(f.type), found.get(f.name)
+                if f.name not in found or seen is None:
+                    found[f.name] = kind
+                elif kind is not None and kind != seen:
+                    found[f.name] = "float" if {seen, kind} == {"int", "float"} else "object"
+        cols = dict.fromkeys(found)
+        kinds = {c: k or "object" for c, k in found.items()}
+        rows = sum(h.num_rows for h in heads)
+        for c in cols:
+            nulls = sum(
+                h.column(c).null_count if c in h.column_names else h.num_rows for h in heads
+            )
+            if nulls and rows:
+                kinds[c] = column_types.nullable(kinds[c])
+        return TableSchema(tuple(cols), tuple((c, kinds[c]) for c in cols))
+    records = [r for h in heads for r in (h.to_pylist() if isinstance(h, pa.Table) else h)]
     for r in records:
         for k in r:
             cols.setdefault(str(k), None)
-    kinds: dict[str, str] = {}
     for c in cols:
         values = [r.get(c) for r in records]
         kind = json_kind(values)
