@@ -7,8 +7,8 @@ folder in the step's state dir); each group is one mini batch, a row range of on
 
 - A small table (up to :data:`SMALL_TABLE_PIECES` pieces of 1 MiB) is grouped in the planning
   thread and written as one key file: no Dask round trip, no per-group file.
-- A larger one goes through a Dask shuffle on the keys; each output partition becomes one key
-  file, its groups sorted like the whole table's.
+- A larger one goes through a Dask shuffle on the keys into partitions of about that size; each
+  output partition becomes one key file, its groups sorted like the whole table's.
 
 Groups come in order of first appearance in the table, rows inside a group in table order, and a
 key file is named after the table position of its first row, so planning the same table again
@@ -42,6 +42,7 @@ _PIECE = "__daskprs_piece"
 _ROW = "__daskprs_row"
 
 SMALL_TABLE_PIECES = 16  # at most this many 1 MiB pieces: grouped in the planning thread
+P2P_PIECES = 256  # larger tables: Dask's P2P shuffle (spills to disk), else the task shuffle
 WINDOW_BYTES = 1 << 20  # rows of a key file converted to pandas at once, in a worker
 OPEN_KEY_FILES = 64  # key files a process keeps memory-mapped (address space only)
 KEPT_WINDOWS = 4  # of those, the most recently read ones keep their converted window
@@ -154,20 +155,19 @@ def write_key_file(df: pd.DataFrame, keys: list[str], out_dir: str) -> pd.DataFr
         return _empty_written()
     piece, row = df[_PIECE].to_numpy(), df[_ROW].to_numpy()
     dp = np.diff(piece)
-    if not ((dp > 0) | ((dp == 0) & (np.diff(row) > 0))).all():
-        df = df.iloc[np.lexsort((row, piece))]  # back to table order (after a shuffle)
-    codes = df.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")
+    in_order = bool(((dp > 0) | ((dp == 0) & (np.diff(row) > 0))).all())
+    table_order = None if in_order else np.lexsort((row, piece))  # after a shuffle
+    key_frame = df[keys] if table_order is None else df[keys].iloc[table_order]
+    codes = key_frame.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")  # by group, then table order
+    if table_order is not None:
+        order = table_order[order]  # positions in df
     counts = np.bincount(codes)
     starts = np.zeros(len(counts), dtype="int64")
     np.cumsum(counts[:-1], out=starts[1:])
     firsts = df.iloc[order[starts]]
-    out = df.iloc[order].drop(columns=[_PIECE, _ROW])
-    # columns of Python objects (nested JSON, ...) would come back changed from Arrow: pickle
-    exact = any(pd.api.types.is_object_dtype(t) for t in out.dtypes)
     name = f"keys-{int(firsts[_PIECE].iloc[0])}-{int(firsts[_ROW].iloc[0])}"
-    path = os.path.join(out_dir, name + (".pkl" if exact else ".arrow"))
-    _write_file(out, path, exact)
+    path = _write_file(df, order, os.path.join(out_dir, name))
     values = [
         tuple(_plain(v) for v in row) for row in firsts[keys].itertuples(index=False, name=None)
     ]
@@ -183,18 +183,23 @@ def write_key_file(df: pd.DataFrame, keys: list[str], out_dir: str) -> pd.DataFr
     )
 
 
-def _write_file(df: pd.DataFrame, path: str, exact: bool) -> None:
-    """Uncompressed Arrow IPC (or a pickled DataFrame when it holds Python objects), written
-    aside and renamed: a process still mapping an older file of that name keeps reading the old
-    one (its inode), never a half-written one."""
+def _write_file(df: pd.DataFrame, order: np.ndarray, base: str) -> str:
+    """Rows ``order`` of ``df`` (without the tag columns) as uncompressed Arrow IPC, or as a
+    pickled DataFrame when it holds Python objects (nested JSON, ...: Arrow would change them).
+    Written aside and renamed: a process still mapping an older file of that name keeps reading
+    the old one (its inode), never a half-written one. Returns the path."""
+    columns = [c for c in df.columns if c not in (_PIECE, _ROW)]
+    exact = any(pd.api.types.is_object_dtype(df[c].dtype) for c in columns)
+    path = base + (".pkl" if exact else ".arrow")
     tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
     if exact:
-        df.reset_index(drop=True).to_pickle(tmp)
+        df[columns].iloc[order].reset_index(drop=True).to_pickle(tmp)
     else:
-        table = pa.Table.from_pandas(df, preserve_index=False)
+        table = pa.Table.from_pandas(df, columns=columns, preserve_index=False).take(order)
         with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
     os.replace(tmp, path)
+    return path
 
 
 def _column_groups(
@@ -248,8 +253,11 @@ def _shuffle_key_files(
     # no conversion of text and object columns to pyarrow strings: the rows keep their dtypes
     with dask.config.set({"dataframe.convert-string": False}):
         ddf = dd.from_map(_load_ordered, pieces, meta=ordered_meta, enforce_metadata=False)
-        if ddf.npartitions > 1:
-            ddf = ddf.shuffle(on=keys)
+        if ddf.npartitions > 1:  # output partitions (key files) of ~SMALL_TABLE_PIECES pieces
+            # the task shuffle is ~2x faster than P2P up to some hundred MiB; P2P scales further
+            method = "tasks" if len(pieces) <= P2P_PIECES else None
+            parts = -(-len(pieces) // SMALL_TABLE_PIECES)
+            ddf = ddf.shuffle(on=keys, npartitions=parts, shuffle_method=method)
         out = ddf.map_partitions(write_key_file, keys, out_dir, meta=_empty_written())
         return out.compute()
 

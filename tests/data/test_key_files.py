@@ -89,15 +89,17 @@ def test_groups_rows_and_dtypes_as_pandas(make_table, tmp_path, keys):
     assert pieces[0].describe()["parts"][0]["rows"] == [0, len(expected[0][1])]
 
 
-@pytest.mark.parametrize("scheduler", ["threads", "distributed"])
+@pytest.mark.parametrize("scheduler", ["threads", "distributed", "distributed-p2p"])
 def test_shuffle_path_gives_the_same_mini_batches(make_table, tmp_path, monkeypatch, scheduler):
-    """The Dask shuffle (tasks on threads; P2P, through Arrow, on a distributed cluster)."""
+    """The Dask shuffle: tasks (on threads, on a distributed cluster) or P2P (through Arrow)."""
     files = {f"p{i}.csv": sales_csv(150, seed=i) for i in range(4)}
     folder = make_table(CSV_SPEC, files)
     small = plan_mini_batches(load_mltable(str(folder)), None, ["store"], str(tmp_path / "small"))
     monkeypatch.setattr(keys_mod, "SMALL_TABLE_PIECES", 1)  # 4 pieces: the Dask shuffle
     with contextlib.ExitStack() as stack:
-        if scheduler == "distributed":
+        if scheduler == "distributed-p2p":
+            monkeypatch.setattr(keys_mod, "P2P_PIECES", 0)
+        if scheduler.startswith("distributed"):
             from distributed import Client, LocalCluster
 
             cluster = stack.enter_context(
