@@ -19,7 +19,7 @@ class Thresholds:
     allowed_failed_percent: float = 100.0
 
 
-@dataclass
+@dataclass(slots=True)
 class MiniBatchState:
     total: int = 0  # items (rows or files); known after the first load
     succeeded: int = 0

@@ -7,6 +7,7 @@ attempt parts (atomically) and their own log files.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -170,10 +171,15 @@ class _Run:
         self.progress = progress
         self.max_attempts = step.retry.max_retries + 1
         self.done_q: queue.Queue[Future | AttemptRecord | dict[str, Any]] = queue.Queue()
-        self.seen: set[tuple[str, int, int]] = set()
+        # (mini batch, attempt) pairs heard of, per task still running: each attempt arrives
+        # twice (as it ends, then in the task's result); a finished task's set is dropped
+        self.seen: dict[str, set[tuple[int, int]]] = {}
+        self.finished_tasks: set[str] = set()
         self.futures: dict[str, Future] = {}
         self.items: dict[str, list[tuple[Any, int]]] = {}
         self.outstanding: set[int] = set()
+        self.pending: collections.deque[tuple[list[tuple[Any, int]], int]] = collections.deque()
+        self.window = 8  # tasks in flight at most (retries come on top)
         self.retried = 0
         self.cause = ""
         self.cause_file = ""  # the traceback file job_result.txt points at
@@ -206,12 +212,24 @@ class _Run:
         fut.add_done_callback(self.done_q.put)
 
     def submit_all(self, todo: list[tuple[Any, int]], processes: int) -> None:
+        """Cut the work into groups and keep a window of them in flight: enough that no
+        process waits for its next group, few enough that the scheduler and the workers never
+        hold a copy of the whole plan (a million mini batches would cost hundreds of MB)."""
         group = max(1, min(MAX_GROUP, len(todo) // max(1, processes * 4)))
-        for start in range(0, len(todo), group):
-            chunk = todo[start : start + group]
-            self.submit(chunk, priority=-start)
+        # each process runs one group and has the next one queued on its worker; a group
+        # submitted later goes to whichever worker is free then (a worker joining mid-job too)
+        self.window = max(4, 2 * processes + 2)
+        self.pending = collections.deque(
+            (todo[start : start + group], -start) for start in range(0, len(todo), group)
+        )
         self.outstanding.update(piece.id for piece, _ in todo)
         self.last_progress = time.monotonic()
+        self.top_up()
+
+    def top_up(self) -> None:
+        while self.pending and len(self.futures) < self.window and not self.cause:
+            chunk, priority = self.pending.popleft()
+            self.submit(chunk, priority=priority)
 
     # -- results --------------------------------------------------------------------------------
     def on_event(self, event: tuple[float, dict[str, Any]]) -> None:
@@ -249,14 +267,21 @@ class _Run:
                 for piece, attempt in items
             ]
         self.handle_records(records)
+        # everything the task did was in its result: anything about it arriving later is old
+        self.finished_tasks.add(key)
+        self.seen.pop(key, None)
+        self.top_up()
 
     def handle_records(self, records: list[AttemptRecord]) -> None:
         resubmit: list[tuple[Any, int]] = []
         for rec in records:
-            seen = (rec.task, rec.mini_batch_id, rec.attempt)
-            if seen in self.seen:  # reported by event and again in the task's result
+            if rec.task in self.finished_tasks:
                 continue
-            self.seen.add(seen)
+            seen = self.seen.setdefault(rec.task, set())
+            pair = (rec.mini_batch_id, rec.attempt)
+            if pair in seen:  # reported as it ended and again in the task's result
+                continue
+            seen.add(pair)
             piece = self.pieces[rec.mini_batch_id]
             if rec.status == NOT_RUN:
                 resubmit.append((piece, rec.attempt))
@@ -412,13 +437,17 @@ def run_parallel_step(
     ledger.open()
 
     plugin = PrsWorkerPlugin(config)
+    # Client.unsubscribe_topic (distributed 2026.8) keeps the handler: hand it a forwarder that
+    # is cut after the run, so the client does not keep the run's state alive.
+    forward = _Forwarder(run.on_event)
     status = COMPLETED
     try:
         if todo:
             client.register_plugin(plugin, name=plugin.name)
             register_local_sink(config.run_id, run.on_local)
-            client.subscribe_topic(event_topic(config.run_id), run.on_event)
-            run.submit_all(todo, processes=placement.workers * step.max_concurrency_per_instance)
+            client.subscribe_topic(event_topic(config.run_id), forward)
+            workers = max(placement.workers, step.instance_count)  # more may join
+            run.submit_all(todo, processes=workers * step.max_concurrency_per_instance)
             run.loop(step.prs.effective_progress_update_timeout(step.retry.timeout))
         if not run.cause:
             run.cause = accounts.crossed() or ""
@@ -433,6 +462,7 @@ def run_parallel_step(
         logs.flush()
         if todo:
             unregister_local_sink(config.run_id)
+            forward.target = None
             with contextlib.suppress(Exception):
                 client.unsubscribe_topic(event_topic(config.run_id))
             with contextlib.suppress(Exception):
@@ -477,6 +507,16 @@ def run_parallel_step(
         },
     )
     return result
+
+
+class _Forwarder:
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def __call__(self, event: Any) -> None:
+        target = self.target
+        if target is not None:
+            target(event)
 
 
 @dataclass
