@@ -22,6 +22,7 @@ def read_mltable(
     ``mini_batch_size``: bytes, as an int or the Azure string form (``"1mb"``, ``"10kb"``);
     None is 1 MiB. ``partition_keys``: one partition per distinct key combination instead.
     """
+    import dask
     import dask.dataframe as dd
 
     table = load_mltable(path, storage_options=storage_options)
@@ -34,11 +35,15 @@ def read_mltable(
         )
     size = None if mini_batch_size is None else parse_mini_batch_size(mini_batch_size)
     pieces = plan_mini_batches(table, size, partition_keys)
-    if not pieces:  # partition keys of an empty table: no group, one empty partition
-        schema = plan_mini_batches(table, size)[0].schema
+    # Dask would turn object columns (booleans with nulls, nested JSON values) into text
+    with dask.config.set({"dataframe.convert-string": False}):
+        if not pieces:  # partition keys of an empty table: no group, one empty partition
+            schema = plan_mini_batches(table, size)[0].schema
+            assert schema is not None
+            return dd.from_pandas(meta_frame(table, schema), npartitions=1)
+        schema = pieces[0].schema
         assert schema is not None
-        return dd.from_pandas(meta_frame(table, schema), npartitions=1)
-    schema = pieces[0].schema
-    assert schema is not None
-    meta = meta_frame(table, schema)
-    return dd.from_map(load_piece, pieces, meta=meta, enforce_metadata=False, label="read-mltable")
+        meta = meta_frame(table, schema)
+        return dd.from_map(
+            load_piece, pieces, meta=meta, enforce_metadata=False, label="read-mltable"
+        )

@@ -31,3 +31,19 @@ def test_public_names_and_signatures():
         "storage_options",
     ]
     assert list(inspect.signature(data.load_mltable).parameters) == ["path", "storage_options"]
+
+
+def test_read_mltable_keeps_booleans_with_nulls(tmp_path):
+    """Dask's convert-string would turn the object column (True/False/None) into text."""
+    rows = "".join(
+        f"{i},{'' if i % 7 == 0 else ('true' if i % 2 else 'false')}\n" for i in range(50)
+    )
+    (tmp_path / "a.csv").write_text("id,flag\n" + rows)
+    (tmp_path / "MLTable").write_text(
+        "paths:\n  - file: ./a.csv\ntransformations:\n  - read_delimited:\n      delimiter: ','\n"
+    )
+    ddf = data.read_mltable(str(tmp_path), mini_batch_size=200)
+    assert ddf.npartitions > 1
+    df = ddf.compute()
+    assert df["flag"].tolist()[:8] == [None, True, False, True, False, True, False, None]
+    assert str(ddf.dtypes["flag"]) == str(df.dtypes["flag"]) == "object"
