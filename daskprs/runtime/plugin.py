@@ -84,6 +84,9 @@ class ProcessPool:
         try:
             for index, (piece, attempt) in enumerate(items):
                 if self.aborted:
+                    if proc.sent_ahead:  # it is running this one: stop it
+                        proc.aborted = True
+                        proc.kill()
                     records.extend(_untouched(items[index:], CANCELLED))
                     break
                 error = proc.wait_ready()
@@ -101,13 +104,15 @@ class ProcessPool:
                     records.extend(_untouched(items[index + 1 :], NOT_RUN))
                     proc = self._replace(proc)
                     break
-                rec = proc.run(piece, attempt)
+                rec = proc.run(piece, attempt, items[index + 1] if index + 1 < len(items) else None)
                 records.append(rec)
                 if report is not None:
                     report(rec)
                 if not proc.alive:  # timed out or crashed: a fresh process runs init() again
                     proc = self._replace(proc)
         finally:
+            if proc.sent_ahead:  # left early (an error above): the mini batch it runs is stale
+                proc = self._replace(proc)
             self._free.put(proc)
         return records
 

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from daskprs.runtime.protocol import (
@@ -30,6 +31,11 @@ from daskprs.runtime.protocol import (
 from daskprs.runtime.zygote import ZygoteChild, get_zygote
 
 _POLL = 0.5  # seconds between liveness checks while waiting
+_SEND_AHEAD_BYTES = 16 * 1024  # a pipe holds 64 KiB; the result may be in it too
+
+
+def _dumps(obj: Any) -> bytes:
+    return bytes(ForkingPickler.dumps(obj))
 
 
 class ProcessDied(Exception):
@@ -134,6 +140,7 @@ class EntryProcess:
                 with contextlib.suppress(OSError):
                     conn.close()
         self._send = self._recv = None
+        self.sent_ahead = False
 
     def shutdown(self, timeout: float = 60.0) -> str:
         """Call the script's shutdown() and let the process exit; '' or the error line."""
@@ -155,7 +162,14 @@ class EntryProcess:
         return error
 
     # -- one mini batch -----------------------------------------------------------------------------
-    def run(self, piece: Any, attempt: int) -> AttemptRecord:
+    def run(
+        self, piece: Any, attempt: int, next_item: tuple[Any, int] | None = None
+    ) -> AttemptRecord:
+        """Run one mini batch (it was already sent if it is :attr:`sent_ahead`).
+
+        ``next_item``: the mini batch to run after this one; it is sent as soon as this one's
+        data is loaded, so the process goes on to it without waiting for us (see
+        :attr:`sent_ahead`). If this attempt ends the process, the next one never started."""
         cfg = self.config
         rec = AttemptRecord(piece.id, attempt, RUN_DONE, process=self.label, start_time=time.time())
         t0 = time.monotonic()
@@ -163,11 +177,20 @@ class EntryProcess:
         try:
             assert self._send is not None
             self._phase = "load"
-            self._send.send(("run", piece, attempt))
+            if self.sent_ahead:  # the process began it when it sent the previous result
+                self.sent_ahead = False
+            else:
+                self._send.send_bytes(_dumps(("run", piece, attempt)))
             msg = self._receive(t0 + cfg.task_overhead_timeout)
             if msg[0] != "loaded":  # pragma: no cover - protocol error
                 raise ProcessDied(f"unexpected message {msg[0]!r}")
             t1 = time.monotonic()
+            if next_item is not None and not self.aborted:
+                payload = _dumps(("run", *next_item))
+                # only what fits in the pipe: a blocked send could not watch run()'s deadline
+                if len(payload) <= _SEND_AHEAD_BYTES:
+                    self._send.send_bytes(payload)
+                    self.sent_ahead = True
             msg = self._receive(t1 + cfg.run_timeout)
             result: dict[str, Any] = msg[1]
         except _Deadline as deadline:
@@ -189,7 +212,7 @@ class EntryProcess:
             rec.elapsed_seconds = time.monotonic() - t0
             return rec
         finally:
-            self.busy = False
+            self.busy = self.sent_ahead and self.alive
         rec.elapsed_seconds = time.monotonic() - t0
         rec.total = int(result.get("total", 0))
         rec.run_seconds = float(result.get("run_seconds", 0.0))
@@ -245,6 +268,7 @@ class EntryProcess:
                 raise ProcessDied(self._exit_text())
 
     _phase = "load"  # which deadline applies while a mini batch is out: "load" then "run"
+    sent_ahead = False  # the next mini batch is already in the process's pipe
 
     memory_killed = False
 
