@@ -10,7 +10,9 @@ A table's *planned* kinds (:class:`~daskprs.data.readers.TableSchema`) also say 
 or boolean column holds nulls, as mltable's ``to_pandas_dataframe()`` represents them: ``int`` is
 int64, ``int?`` (nulls) float64; ``boolean`` is bool, ``boolean?`` object (True / False / None).
 ``object`` (JSON lines: nested values, or a column with no value in the planning scan) is kept
-as parsed. :func:`conform` gives every mini batch exactly these dtypes.
+as parsed. :func:`conform` gives every mini batch exactly these dtypes; :func:`conform_output`
+does the same for the int / boolean columns after the transformations (``convert_column_types``,
+``filter``, ``take``...), planned in ``MLTable.planned_kinds``.
 """
 
 from __future__ import annotations
@@ -259,13 +261,15 @@ def _late_null(col: str, kind: str) -> None:
         _warned.add((col, kind))
         _log.warning(
             "column %r was planned as %s without nulls from the first rows of the table, but this "
-            "mini batch has nulls (or values that are not %s), so its %r column is %s here; set "
-            "its type with infer_column_types.column_type_overrides to fix the schema",
+            "mini batch has nulls (or values that are not %s), so its %r column is %s here; to "
+            "fix the schema, set its type with infer_column_types.column_type_overrides (or, for "
+            "a column of convert_column_types, convert it to %s)",
             col,
             kind,
             kind,
             col,
             "float64" if kind == "int" else "object",
+            "float" if kind == "int" else "string",
         )
 
 
@@ -322,4 +326,31 @@ def conform(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
         want = planned_dtype(kind)
         if df[col].dtype != want or want == _OBJECT:
             df[col] = conform_series(df[col], kind, col)
+    return df
+
+
+def conform_output(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Give the columns of a transformed mini batch their planned output kinds (``kinds``).
+
+    The plan (:func:`daskprs.data.schema.planned_table`) covers the columns whose dtype depends on
+    nulls: int (int64, or float64 with nulls) and boolean (bool, or object with nulls), after
+    ``convert_column_types``, ``filter``, ``take``... Values are already converted; only the
+    representation changes. A null in a column planned without nulls is :func:`conform`'s logged
+    exception.
+    """
+    for col, kind in kinds.items():
+        if col not in df.columns:
+            continue
+        series = df[col]
+        have, want = series.dtype, planned_dtype(kind)
+        if have == want:
+            continue
+        if kind == "int" and have.kind == "f" and not series.isna().any():
+            df[col] = series.astype("int64")
+        elif kind == "int?" and have.kind in "iub":
+            df[col] = series.astype("float64")
+        elif kind == "boolean?" and have.kind == "b":
+            df[col] = series.astype(object)
+        else:
+            df[col] = conform_series(series, kind, col)
     return df

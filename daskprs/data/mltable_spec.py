@@ -157,6 +157,10 @@ class MLTable:
     reader: Reader | None = None
     transforms: tuple[Transform, ...] = ()
     storage_options: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # Set by planning (daskprs.data.schema.planned_table): the kinds of the output columns whose
+    # dtype depends on nulls (int / int? / boolean / boolean?), after all transformations;
+    # None: not planned yet.
+    planned_kinds: tuple[tuple[str, str], ...] | None = None
 
     @property
     def is_tabular(self) -> bool:

@@ -18,7 +18,7 @@ from daskprs.data import paths
 from daskprs.data.mltable_spec import MLTable
 from daskprs.data.pieces import MiniBatchPiece, load_rows
 from daskprs.data.readers import Part, is_compressed
-from daskprs.data.schema import table_schema
+from daskprs.data.schema import planned_table, table_schema
 from daskprs.data.transforms import global_steps
 from daskprs.errors import MLTableError
 
@@ -140,6 +140,7 @@ def plan_table(
     if not entries:
         raise MLTableError("the paths name no file", file=table.source_file, key="paths")
     schema = table_schema(table, [e.path for e in entries])
+    table = planned_table(table, schema, [e.path for e in entries])
     if partition_keys:
         from daskprs.data.keys import plan_key_groups
 

@@ -34,6 +34,8 @@ from daskprs.data.readers import (
     is_compressed,
     open_binary,
     read_delimited_part,
+    read_parquet_part,
+    read_part,
     split_line,
 )
 from daskprs.errors import MLTableError
@@ -266,6 +268,76 @@ def parquet_schema(table: MLTable, files: list[str]) -> TableSchema:
                 key=table.reader.key if table.reader else None,
             ) from None
     return TableSchema(tuple(arrow_schema.names), arrow_schema=arrow_schema)
+
+
+def _parquet_head(table: MLTable, files: list[str]) -> list[pd.DataFrame]:
+    """The table's first row groups, up to ``SCAN_BYTES`` (uncompressed; at least one group)."""
+    frames: list[pd.DataFrame] = []
+    scanned = 0
+    for index, path in enumerate(files):
+        if scanned >= SCAN_BYTES:
+            break
+        with open_binary(path, table.storage_options) as f:
+            meta = pq.ParquetFile(f).metadata
+        groups: list[int] = []
+        for i in range(meta.num_row_groups):
+            if scanned >= SCAN_BYTES and (frames or groups):
+                break
+            groups.append(i)
+            scanned += meta.row_group(i).total_byte_size
+        if groups:
+            frames.append(read_parquet_part(Part(path, index, row_groups=tuple(groups)), table))
+    return frames
+
+
+def _typed_head(table: MLTable, files: list[str], schema: TableSchema) -> pd.DataFrame | None:
+    """The table's head as its mini batches read it: planned reader dtypes, path and partition
+    columns (None: nothing read). The same head as the reader's kinds (:func:`_head_parts`)."""
+    from daskprs.data.transforms import add_partition_columns
+
+    reader = table.reader
+    assert reader is not None
+    if reader.name == "read_parquet":
+        frames = [
+            add_partition_columns(table, df, files[i])
+            for i, df in enumerate(_parquet_head(table, files))
+        ]
+    else:
+
+        def read(part: Part) -> tuple[pd.DataFrame, int]:
+            df = add_partition_columns(table, read_part(part, table, schema), part.path)
+            return df, len(df)
+
+        frames = _head_parts(table, files, reader.sample_size, read)
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def planned_table(table: MLTable, schema: TableSchema, files: list[str]) -> MLTable:
+    """``table`` with ``planned_kinds``: the output's int / boolean columns and their nulls.
+
+    mltable gives the whole output of the transformations an int64 / bool column when it holds
+    no null, float64 / object otherwise (``convert_column_types`` to int or boolean, and a
+    ``filter`` or ``take`` can remove the nulls of a reader column). Decided here, once, from the
+    same head of the table as the reader's kinds; every mini batch and the meta then have these
+    dtypes (:func:`daskprs.data.transforms.apply_transforms`).
+    """
+    from dataclasses import replace
+
+    from daskprs.data.transforms import needs_output_plan, plan_output_kinds
+
+    if table.planned_kinds is not None:
+        return table
+    if not needs_output_plan(table) or not files:
+        return replace(table, planned_kinds=())
+    head = _typed_head(table, files, schema)
+    if head is None:
+        return replace(table, planned_kinds=())
+    kinds = schema.kind_map
+    if schema.arrow_schema is not None:
+        kinds = {f.name: _arrow_kind(f.type) or "object" for f in schema.arrow_schema}
+    return replace(table, planned_kinds=plan_output_kinds(table, head, kinds))
 
 
 def table_schema(table: MLTable, files: list[str]) -> TableSchema:

@@ -99,7 +99,54 @@ def apply_transforms(
             offset = offsets[k] if k < len(offsets) else 0
             k += 1
         df = apply_step(table, t, df, offset)
-    return df.reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    if stop is None and table.planned_kinds:
+        df = column_types.conform_output(df, dict(table.planned_kinds))
+    return df
+
+
+NULLABLE_KINDS = ("int", "boolean")  # kinds whose dtype depends on nulls (int64 / float64...)
+ROW_STEPS = ("convert_column_types", "filter", *GLOBAL_TRANSFORMS)
+
+
+def needs_output_plan(table: MLTable) -> bool:
+    """Whether a transformation can change which columns are int / boolean, or hold nulls."""
+    return any(t.name in ROW_STEPS for t in table.transforms)
+
+
+def plan_output_kinds(
+    table: MLTable, head: pd.DataFrame, kinds: dict[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """The planned kinds of the output's int / boolean columns, from the table's head.
+
+    ``head``: the first rows of the table as mini batches read them (reader kinds, path and
+    partition columns): the global rows 0.. of ``take`` / ``skip`` / ``take_random_sample``.
+    ``kinds``: the reader's kinds. mltable decides int64 / float64 (bool / object) by the nulls
+    of the whole output; the head's output stands for it, as the head stands for the table in
+    the reader's kinds. When no head row reaches the end, the last step with rows decides, and a
+    column converted after it is planned without nulls (none seen).
+    """
+    kinds = {c: column_types.base_kind(k) for c, k in kinds.items()}
+    df = head
+    nulls = {c: bool(df[c].isna().any()) for c in df.columns}
+    for t in table.transforms:
+        converted: list[str] = []
+        if t.name == "convert_column_types":
+            for selector, ctype in t.conversions:
+                for c in selector.select(list(df.columns)):
+                    kinds[c] = ctype.name
+                    converted.append(c)
+        df = apply_step(table, t, df, 0)
+        if len(df):
+            nulls = {c: bool(df[c].isna().any()) for c in df.columns}
+        else:
+            nulls.update(dict.fromkeys(converted, False))
+    out = []
+    for c in df.columns:
+        kind = kinds.get(str(c), "string")
+        if kind in NULLABLE_KINDS:
+            out.append((str(c), column_types.nullable(kind) if nulls.get(c) else kind))
+    return tuple(out)
 
 
 def partition_values(table: MLTable, path: str) -> dict[str, Any]:

@@ -128,11 +128,18 @@ def test_same_mini_batches_as_mltable(oracle, name, request):
             assert mine["rows"] == other["rows"], f"rows of mini batch {i} at size {size}"
 
 
-@pytest.mark.parametrize("name", [n for n in CASES if case_meta(n)["partition_sizes"]])
+def _dtype_sizes(meta: dict[str, Any]) -> list[int]:
+    return [*meta["partition_sizes"], *meta.get("dtype_sizes", [])]
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if _dtype_sizes(case_meta(n))])
 def test_mini_batch_dtypes_are_the_tables(oracle, name, request):
     """Every mini batch has the table's meta dtypes, of the families mltable gives the table.
 
     (mltable's own partitions differ: an int column is float64 only in those with a null.)
+    Sizes: ``partition_sizes`` and ``dtype_sizes`` (tables mltable cannot partition:
+    ``convert_column_types``, ``filter``, ``take``...). The meta is built from the planned
+    table (``pieces[0].table``: it carries the planned output kinds).
     """
     meta = case_meta(name)
     _known(request, meta, "dtypes")
@@ -140,9 +147,9 @@ def test_mini_batch_dtypes_are_the_tables(oracle, name, request):
     if full is None or "columns" not in full:
         pytest.skip("a file list, or mltable could not read it")
     table = load_mltable(str(CASES_DIR / name))
-    for size in meta["partition_sizes"]:
+    for size in _dtype_sizes(meta):
         pieces = plan_mini_batches(table, size)
-        expected = meta_frame(table, pieces[0].schema).dtypes
+        expected = meta_frame(pieces[0].table, pieces[0].schema).dtypes
         for i, piece in enumerate(pieces):
             df = load_piece(piece)
             where = f"mini batch {i} at size {size}"

@@ -10,9 +10,17 @@ import json
 import logging
 
 import pandas as pd
+import pytest
 from datahelpers import csv_spec
 
-from daskprs.data import load_mltable, load_piece, plan_mini_batches, read_mltable, schema
+from daskprs.data import (
+    column_types,
+    load_mltable,
+    load_piece,
+    plan_mini_batches,
+    read_mltable,
+    schema,
+)
 from daskprs.data.pieces import meta_frame
 
 JSONL = {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]}
@@ -59,6 +67,7 @@ def test_text_column_with_only_numbers_in_a_window_stays_text(make_table):
 
 def test_a_null_after_the_planning_scan_is_the_logged_exception(make_table, monkeypatch, caplog):
     monkeypatch.setattr(schema, "SCAN_BYTES", 1 << 10)
+    monkeypatch.setattr(column_types, "_warned", set())  # warned once per column and process
     text = "k,n\n" + "".join(f"{i},{'' if i == 19000 else i}\n" for i in range(20000))
     folder = make_table(csv_spec(), {"data.csv": text})
     with caplog.at_level(logging.WARNING, logger="daskprs"):
@@ -104,3 +113,142 @@ def test_json_value_of_another_type_is_null(make_table):
     assert whole["n"].isna().tolist() == [i == 5 for i in range(10)]
     assert whole["s"].isna().tolist() == [i == 6 for i in range(10)]
     assert {str(df["n"].dtype) for df in frames} == {"float64"}
+
+
+# -- convert_column_types, filter, take: the output's dtypes are planned too -----------------
+
+
+def conversions(*steps, **options):
+    spec = csv_spec(**options)
+    spec["transformations"].extend(steps)
+    return spec
+
+
+CONVERT = {
+    "convert_column_types": [
+        {"columns": "n", "column_type": "int"},
+        {"columns": "b", "column_type": "boolean"},
+        {"columns": "d", "column_type": {"datetime": {"formats": ["%Y-%m-%d"]}}},
+    ]
+}
+
+
+def test_converted_columns_have_one_dtype_in_every_mini_batch(make_table):
+    # n: a null in one window, a value that is no int in another; b, d likewise
+    text = "k,n,b,d\n" + "".join(
+        f"{i},{'' if i == 3 else 'abc' if i == 30 else i},"
+        f"{'' if i == 12 else 'maybe' if i == 33 else 'true'},"
+        f"{'' if i == 20 else 'never' if i == 36 else '2020-01-02'}\n"
+        for i in range(40)
+    )
+    folder = make_table(conversions(CONVERT, infer_column_types=False), {"data.csv": text})
+    table, pieces, frames = pieces_of(folder, 64)
+    assert len(frames) > 4
+    assert pieces[0].table.planned_kinds == (("n", "int?"), ("b", "boolean?"))
+    meta = meta_frame(pieces[0].table, pieces[0].schema)
+    assert dtypes(meta)[1:] == ["float64", "object", "datetime64[ns]"]
+    for df in frames:
+        assert dtypes(df) == dtypes(meta)
+    whole = pd.concat(frames, ignore_index=True)
+    assert whole["n"].isna().tolist() == [i in (3, 30) for i in range(40)]
+    assert whole["b"].tolist() == [None if i in (12, 33) else True for i in range(40)]
+    assert whole["d"].isna().tolist() == [i in (20, 36) for i in range(40)]
+
+
+def test_clean_conversions_are_int64_and_bool(make_table):
+    text = "k,n,b,d\n" + "".join(
+        f"{i},{i}.5,{'t' if i % 2 else 'f'},2020-01-02\n" for i in range(40)
+    )
+    folder = make_table(conversions(CONVERT, infer_column_types=False), {"data.csv": text})
+    _, pieces, frames = pieces_of(folder, 64)
+    assert len(frames) > 4
+    assert pieces[0].table.planned_kinds == (("n", "int"), ("b", "boolean"))
+    for df in frames:
+        assert dtypes(df)[1:] == ["int64", "bool", "datetime64[ns]"]
+    assert pd.concat(frames)["n"].tolist() == list(range(40))  # truncated, as mltable
+
+
+def test_a_filter_that_drops_the_nulls_gives_int64(make_table):
+    text = "k,n,b\n" + "".join(
+        f"{i},{'' if i == 5 else i},{'' if i == 6 else 'true'}\n" for i in range(40)
+    )
+    spec = conversions({"filter": 'col("k") > 6'})
+    folder = make_table(spec, {"data.csv": text})
+    table, pieces, frames = pieces_of(folder, 40)
+    assert len(frames) > 4
+    meta = meta_frame(pieces[0].table, pieces[0].schema)
+    assert dtypes(meta) == ["int64", "int64", "bool"]
+    assert all(dtypes(df) == dtypes(meta) for df in frames)
+
+
+def test_path_and_partition_columns_are_the_same_in_every_mini_batch(make_table):
+    files = {
+        f"oj/{store}/data.csv": "week,qty\n" + "".join(f"{w},{w}\n" for w in range(5))
+        for store in (1000, 1001, 1002)
+    }
+    spec = conversions(
+        {"extract_columns_from_partition_format": {"partition_format": "*/{Store}/data.csv"}},
+        {"convert_column_types": [{"columns": "Store", "column_type": "int"}]},
+        path="./oj/**/*.csv",
+        kind="pattern",
+        include_path_column=True,
+    )
+    folder = make_table(spec, files)
+    table, pieces, frames = pieces_of(folder, 12)
+    assert len(frames) > 3
+    meta = meta_frame(pieces[0].table, pieces[0].schema)
+    assert list(meta.columns) == ["Path", "week", "qty", "Store"]
+    assert [str(t) for t in meta.dtypes][1:] == ["int64", "int64", "int64"]
+    for df in frames:
+        assert dtypes(df) == dtypes(meta)
+    assert sorted(set(pd.concat(frames)["Store"])) == [1000, 1001, 1002]
+
+
+def test_a_conversion_null_after_the_planning_scan_is_the_logged_exception(
+    make_table, monkeypatch, caplog
+):
+    monkeypatch.setattr(schema, "SCAN_BYTES", 1 << 10)
+    monkeypatch.setattr(column_types, "_warned", set())  # warned once per column and process
+    text = "k,n\n" + "".join(f"{i},{'abc' if i == 19000 else i}\n" for i in range(20000))
+    spec = conversions(
+        {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+        infer_column_types=False,
+    )
+    folder = make_table(spec, {"data.csv": text})
+    with caplog.at_level(logging.WARNING, logger="daskprs"):
+        _, pieces, frames = pieces_of(folder, 1 << 16)
+    assert pieces[0].table.planned_kinds == (("n", "int"),)
+    late = [i for i, df in enumerate(frames) if df["n"].isna().any()]
+    assert len(late) == 1
+    assert str(frames[late[0]]["n"].dtype) == "float64"
+    assert all(str(df["n"].dtype) == "int64" for i, df in enumerate(frames) if i not in late)
+    assert "'n' was planned as int without nulls" in caplog.text
+
+
+def test_a_conversion_null_inside_the_planning_scan_makes_every_mini_batch_float(make_table):
+    text = "k,n\n" + "".join(f"{i},{'abc' if i == 900 else i}\n" for i in range(1000))
+    spec = conversions(
+        {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+        infer_column_types=False,
+    )
+    folder = make_table(spec, {"data.csv": text})
+    _, _, frames = pieces_of(folder, 1 << 10)
+    assert len(frames) > 4
+    assert {str(df["n"].dtype) for df in frames} == {"float64"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="daskprs/data/frame.py builds the meta from the loaded table, not the planned "
+    "pieces[0].table that carries planned_kinds (owned by another helper)",
+)
+def test_read_mltable_meta_has_the_planned_output_dtypes(make_table):
+    text = "k,n\n" + "".join(f"{i},{'' if i == 3 else i}\n" for i in range(40))
+    spec = conversions(
+        {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+        infer_column_types=False,
+    )
+    folder = make_table(spec, {"data.csv": text})
+    ddf = read_mltable(str(folder), mini_batch_size=64)
+    for i in range(ddf.npartitions):
+        assert dtypes(ddf.get_partition(i).compute()) == dtypes(ddf._meta)

@@ -5,6 +5,10 @@ output is committed). Each case folder holds ``MLTable``, its data files and ``o
 
 - ``partition_sizes``: byte sizes at which mini batches are compared with mltable's
   ``_with_partition_size(size)`` / ``get_partition_count()`` / ``select_partitions([i])``;
+- ``dtype_sizes``: more sizes at which only the dtypes of our mini batches are checked against
+  the meta and mltable's whole table (mltable cannot partition tables with
+  ``convert_column_types``, ``filter``, ``take``...: "found multiple instances of
+  read_delimited");
 - ``compare``: ``rows`` (same rows, same order), ``sorted`` (same rows, any order: mltable's
   folder listing order is the file system's), ``schema`` (columns and dtype families only:
   random sampling draws differently), ``files`` (a file-only MLTable: the same files).
@@ -373,6 +377,156 @@ def main() -> None:
             )
         },
         partition_sizes=[2048],
+    )
+
+    # convert_column_types, filter, take: mltable cannot partition these tables, so only the
+    # whole table is compared with it; dtype_sizes check every mini batch has its dtypes
+    conv_rows = "".join(
+        f"{i},{'' if i == 7 else 'abc' if i == 22 else i},{i}.5,"
+        f"{'' if i == 12 else 'maybe' if i == 31 else 'true' if i % 2 else 'false'},"
+        f"{'yes' if i % 3 else 'no'},"
+        f"{'' if i == 15 else 'never' if i == 28 else f'03/{i % 28 + 1:02d}/2021'},"
+        f"{'' if i == 9 else 'x' if i == 25 else i / 4},{'' if i == 18 else f's{i}'}\n"
+        for i in range(40)
+    )
+    case(
+        "convert_windows",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": ["n", "t"], "column_type": "int"},
+                    {"columns": "b", "column_type": "boolean"},
+                    {
+                        "columns": "yn",
+                        "column_type": {
+                            "boolean": {
+                                "true_values": ["yes"],
+                                "false_values": ["no"],
+                                "mismatch_as": "false",
+                            }
+                        },
+                    },
+                    {"columns": "d", "column_type": {"datetime": {"formats": ["%m/%d/%Y"]}}},
+                    {"columns": "f", "column_type": "float"},
+                    {"columns": "s", "column_type": "string"},
+                ]
+            },
+            infer_column_types=False,
+        ),
+        {"data.csv": "k,n,t,b,yn,d,f,s\n" + conv_rows},
+        dtype_sizes=[40, 150, 600],
+    )
+    case(
+        "convert_inferred_windows",  # conversions of inferred columns: int -> boolean, text -> int
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": "one_zero", "column_type": "boolean"},
+                    {"columns": "code", "column_type": "int"},
+                    {"columns": "k", "column_type": "string"},
+                ]
+            },
+        ),
+        {
+            "data.csv": "k,one_zero,code\n"
+            + "".join(
+                f"{i},{'' if i == 26 else i % 2},{'n/a' if i == 33 else f'00{i}'}\n"
+                for i in range(40)
+            )
+        },
+        dtype_sizes=[30, 100],
+    )
+    case(
+        "convert_then_filter_windows",  # the filter drops the rows with nulls: int64 / bool
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": ["k", "n"], "column_type": "int"},
+                    {"columns": "b", "column_type": "boolean"},
+                ]
+            },
+            {"filter": 'col("k") >= 10'},
+            infer_column_types=False,
+        ),
+        {
+            "data.csv": "k,n,b\n"
+            + "".join(
+                f"{i},{'' if i == 4 else i},{'' if i == 6 else 'true' if i % 2 else 'false'}\n"
+                for i in range(40)
+            )
+        },
+        dtype_sizes=[40, 120],
+    )
+    case(
+        "filter_drops_reader_nulls",  # an inferred int column whose nulls the filter drops
+        csv("./data.csv", "file", {"filter": 'col("k") > 6'}),
+        {
+            "data.csv": "k,n,b\n"
+            + "".join(f"{i},{'' if i == 5 else i},{'' if i == 6 else 'true'}\n" for i in range(40))
+        },
+        dtype_sizes=[40, 120],
+    )
+    case(
+        "take_drops_reader_nulls",
+        csv("./data.csv", "file", {"take": 20}),
+        {
+            "data.csv": "k,n,b\n"
+            + "".join(
+                f"{i},{'' if i == 25 else i},{'' if i == 30 else 'true'}\n" for i in range(40)
+            )
+        },
+        dtype_sizes=[40, 120],
+    )
+    case(
+        "skip_keeps_reader_nulls",
+        csv("./data.csv", "file", {"skip": 20}),
+        {
+            "data.csv": "k,n,b\n"
+            + "".join(
+                f"{i},{'' if i == 25 else i},{'' if i == 30 else 'true'}\n" for i in range(40)
+            )
+        },
+        dtype_sizes=[40, 120],
+    )
+    stores = {
+        f"oj/{store}/{brand}/data.csv": "week,qty\n"
+        + "".join(
+            f"{w},{'' if (store, brand, w) == (1001, 'b', 3) else w * 10}\n" for w in range(6)
+        )
+        for store in (1000, 1001, 1002)
+        for brand in ("a", "b")
+    }
+    case(
+        "partition_columns_converted_windows",  # partition and path columns in every window
+        csv(
+            "./oj/**/*.csv",
+            "pattern",
+            {
+                "extract_columns_from_partition_format": {
+                    "partition_format": "*/{Store}/{Brand}/data.csv"
+                }
+            },
+            {"convert_column_types": [{"columns": "Store", "column_type": "int"}]},
+            include_path_column=True,
+        ),
+        stores,
+        compare="sorted",
+        dtype_sizes=[12, 1000],
+    )
+    case(
+        "csv_path_column_windows",
+        csv("./*.csv", "pattern", include_path_column=True),
+        {
+            "a.csv": "k,n\n" + "".join(f"{i},{i}\n" for i in range(20)),
+            "b.csv": "k,n\n" + "".join(f"{i},{'' if i == 3 else i}\n" for i in range(20)),
+        },
+        partition_sizes=[30],
     )
 
     case("csv_ragged_no_header", csv(header="no_header"), {"data.csv": "1,2\n3,4,5\n6\n"})
