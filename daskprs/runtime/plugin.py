@@ -104,7 +104,7 @@ class ProcessPool:
                     records.extend(_untouched(items[index + 1 :], NOT_RUN))
                     proc = self._replace(proc)
                     break
-                rec = proc.run(piece, attempt, items[index + 1] if index + 1 < len(items) else None)
+                rec = proc.run(piece, attempt, items[index + 1 : index + 9])
                 records.append(rec)
                 if report is not None:
                     report(rec)

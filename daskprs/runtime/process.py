@@ -7,6 +7,7 @@ once; the pool then starts a replacement, which calls init() again.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -31,6 +33,7 @@ from daskprs.runtime.protocol import (
 from daskprs.runtime.zygote import ZygoteChild, get_zygote
 
 _POLL = 0.5  # seconds between liveness checks while waiting
+_SEND_AHEAD = 4  # mini batches in the pipe beyond the one running, at most
 _SEND_AHEAD_BYTES = 16 * 1024  # a pipe holds 64 KiB; the result may be in it too
 
 
@@ -60,6 +63,8 @@ class EntryProcess:
         self.aborted = False
         self.busy = False
         self._lock = threading.Lock()
+        self._ahead: collections.deque[int] = collections.deque()  # sizes sent ahead
+        self._ahead_bytes = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -140,7 +145,8 @@ class EntryProcess:
                 with contextlib.suppress(OSError):
                     conn.close()
         self._send = self._recv = None
-        self.sent_ahead = False
+        self._ahead.clear()
+        self._ahead_bytes = 0
 
     def shutdown(self, timeout: float = 60.0) -> str:
         """Call the script's shutdown() and let the process exit; '' or the error line."""
@@ -163,13 +169,15 @@ class EntryProcess:
 
     # -- one mini batch -----------------------------------------------------------------------------
     def run(
-        self, piece: Any, attempt: int, next_item: tuple[Any, int] | None = None
+        self, piece: Any, attempt: int, upcoming: Sequence[tuple[Any, int]] = ()
     ) -> AttemptRecord:
-        """Run one mini batch (it was already sent if it is :attr:`sent_ahead`).
+        """Run one mini batch (already in the process's pipe if it was sent ahead).
 
-        ``next_item``: the mini batch to run after this one; it is sent as soon as this one's
-        data is loaded, so the process goes on to it without waiting for us (see
-        :attr:`sent_ahead`). If this attempt ends the process, the next one never started."""
+        ``upcoming``: the mini batches to run after this one, in order. As soon as this one's
+        data is loaded, the first few are sent ahead (as many as fit in the pipe, at most
+        :data:`_SEND_AHEAD`), so the process goes from one to the next without waiting for
+        this thread. Each one's load deadline starts when the one before it ends. If this
+        attempt ends the process, the ones sent ahead never started."""
         cfg = self.config
         rec = AttemptRecord(piece.id, attempt, RUN_DONE, process=self.label, start_time=time.time())
         t0 = time.monotonic()
@@ -177,20 +185,24 @@ class EntryProcess:
         try:
             assert self._send is not None
             self._phase = "load"
-            if self.sent_ahead:  # the process began it when it sent the previous result
-                self.sent_ahead = False
+            if self._ahead:  # the process began it when it sent the previous result
+                self._ahead_bytes -= self._ahead.popleft()
             else:
                 self._send.send_bytes(_dumps(("run", piece, attempt)))
             msg = self._receive(t0 + cfg.task_overhead_timeout)
             if msg[0] != "loaded":  # pragma: no cover - protocol error
                 raise ProcessDied(f"unexpected message {msg[0]!r}")
             t1 = time.monotonic()
-            if next_item is not None and not self.aborted:
-                payload = _dumps(("run", *next_item))
+            for item in upcoming[len(self._ahead) : _SEND_AHEAD]:
+                if self.aborted:
+                    break
+                payload = _dumps(("run", *item))
                 # only what fits in the pipe: a blocked send could not watch run()'s deadline
-                if len(payload) <= _SEND_AHEAD_BYTES:
-                    self._send.send_bytes(payload)
-                    self.sent_ahead = True
+                if self._ahead_bytes + len(payload) > _SEND_AHEAD_BYTES:
+                    break
+                self._send.send_bytes(payload)
+                self._ahead.append(len(payload))
+                self._ahead_bytes += len(payload)
             msg = self._receive(t1 + cfg.run_timeout)
             result: dict[str, Any] = msg[1]
         except _Deadline as deadline:
@@ -212,7 +224,7 @@ class EntryProcess:
             rec.elapsed_seconds = time.monotonic() - t0
             return rec
         finally:
-            self.busy = self.sent_ahead and self.alive
+            self.busy = bool(self._ahead) and self.alive
         rec.elapsed_seconds = time.monotonic() - t0
         rec.total = int(result.get("total", 0))
         rec.run_seconds = float(result.get("run_seconds", 0.0))
@@ -268,7 +280,11 @@ class EntryProcess:
                 raise ProcessDied(self._exit_text())
 
     _phase = "load"  # which deadline applies while a mini batch is out: "load" then "run"
-    sent_ahead = False  # the next mini batch is already in the process's pipe
+
+    @property
+    def sent_ahead(self) -> int:
+        """How many mini batches after the current one are already in the process's pipe."""
+        return len(self._ahead)
 
     memory_killed = False
 
