@@ -250,3 +250,94 @@ def test_no_progress_fails_the_job_after_progress_update_timeout(job_folder, cli
     assert result.steps["job"].cause == "No progress update in 3 seconds."
     assert time.monotonic() - t0 < 25
     assert not entry_processes()
+
+
+# A file system that stalls the first read inside an entry process: loading a mini batch hangs
+# (a stuck network mount, say) until --task_overhead_timeout stops it.
+STALL_FS = """
+import os
+import time
+
+import fsspec
+from fsspec.spec import AbstractFileSystem
+
+
+class StallFS(AbstractFileSystem):
+    protocol = "stall"
+
+    @classmethod
+    def _strip_protocol(cls, path):
+        path = path[len("stall://"):] if path.startswith("stall://") else path
+        return "/" + path.lstrip("/")
+
+    def info(self, path, **kwargs):
+        path = self._strip_protocol(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        kind = "directory" if os.path.isdir(path) else "file"
+        return {"name": path, "size": os.path.getsize(path), "type": kind}
+
+    def ls(self, path, detail=True, **kwargs):
+        path = self._strip_protocol(path)
+        entries = [self.info(os.path.join(path, n)) for n in sorted(os.listdir(path))]
+        return entries if detail else [e["name"] for e in entries]
+
+    def _open(self, path, mode="rb", **kwargs):
+        marker = os.environ.get("STALL_MARKER")
+        if marker and not os.path.exists(marker):
+            open(marker, "w").close()
+            time.sleep(3600)
+        return open(self._strip_protocol(path), mode)
+
+
+fsspec.register_implementation("stall", StallFS, clobber=True)
+"""
+
+
+def test_a_stalled_load_is_a_load_timeout_and_the_retry_succeeds(job_folder, client, tmp_path):
+    import importlib.util
+
+    folder = job_folder.table(rows=400)
+    (job_folder.root / "code" / "stallfs.py").write_text(STALL_FS)
+    spec = importlib.util.spec_from_file_location(
+        "stallfs", job_folder.root / "code" / "stallfs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))  # the driver plans with it
+    (folder / "MLTable").write_text(
+        f"paths:\n  - file: stall://{folder / 'part0.csv'}\n"
+        "transformations:\n  - read_delimited:\n      delimiter: ','\n"
+    )
+    marker = tmp_path / "stalled"
+    job_folder.script(
+        f"""
+        import os
+        import stallfs
+
+        def init():
+            os.environ["STALL_MARKER"] = {str(marker)!r}
+
+        def run(mini_batch):
+            return mini_batch[["id"]]
+        """
+    )
+    yml = job_folder.parallel_yaml(
+        TABLE,
+        mini_batch_size="2kb",
+        retry_settings={"max_retries": 2, "timeout": 30},
+        task={"program_arguments": "--task_overhead_timeout 3"},
+    )
+    result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
+    step = result.steps["job"]
+    assert result.status == "Completed", step.cause
+    assert marker.exists()
+    rows = attempts(result)
+    stalled = [r for r in rows if r["status"] == "LOAD_TIMEOUT"]
+    assert len(stalled) == 1, rows
+    assert "loading the mini batch did not finish in 3 seconds" in stalled[0]["error"]
+    assert 3 <= float(stalled[0]["elapsed_seconds"]) < 15
+    again = [r["status"] for r in rows if r["mini_batch_id"] == stalled[0]["mini_batch_id"]]
+    assert again == ["LOAD_TIMEOUT", "RUN_DONE"]
+    ids = [int(x) for x in read_lines(step.outputs["result"])]
+    assert ids == list(range(400))
+    assert not entry_processes()
