@@ -37,13 +37,14 @@ def read_mltable(
     pieces = plan_mini_batches(table, size, partition_keys)
     # Dask would turn object columns (booleans with nulls, nested JSON values) into text
     with dask.config.set({"dataframe.convert-string": False}):
+        # the planned table (pieces[0].table) carries the output dtypes its transformations give
         if not pieces:  # partition keys of an empty table: no group, one empty partition
-            schema = plan_mini_batches(table, size)[0].schema
-            assert schema is not None
-            return dd.from_pandas(meta_frame(table, schema), npartitions=1)
+            first = plan_mini_batches(table, size)[0]
+            assert first.schema is not None
+            return dd.from_pandas(meta_frame(first.table or table, first.schema), npartitions=1)
         schema = pieces[0].schema
         assert schema is not None
-        meta = meta_frame(table, schema)
+        meta = meta_frame(pieces[0].table or table, schema)
         return dd.from_map(
             load_piece, pieces, meta=meta, enforce_metadata=False, label="read-mltable"
         )

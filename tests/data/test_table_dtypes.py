@@ -10,7 +10,6 @@ import json
 import logging
 
 import pandas as pd
-import pytest
 from datahelpers import csv_spec
 
 from daskprs.data import (
@@ -237,11 +236,6 @@ def test_a_conversion_null_inside_the_planning_scan_makes_every_mini_batch_float
     assert {str(df["n"].dtype) for df in frames} == {"float64"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="daskprs/data/frame.py builds the meta from the loaded table, not the planned "
-    "pieces[0].table that carries planned_kinds (owned by another helper)",
-)
 def test_read_mltable_meta_has_the_planned_output_dtypes(make_table):
     text = "k,n\n" + "".join(f"{i},{'' if i == 3 else i}\n" for i in range(40))
     spec = conversions(
