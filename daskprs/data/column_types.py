@@ -329,6 +329,23 @@ def conform(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     return df
 
 
+def conform_nullable(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """Parquet: the planned int / boolean columns with nulls in the table (``int?`` /
+    ``boolean?``) are float64 / object in every mini batch, also in one without a null.
+
+    The other columns keep Arrow's types (int32 stays int32, as mltable gives it).
+    """
+    for col, kind in kinds.items():
+        if col not in df.columns:
+            continue
+        have = df[col].dtype
+        if kind == "int?" and have.kind in "iu":
+            df[col] = df[col].astype("float64")
+        elif kind == "boolean?" and have.kind == "b":
+            df[col] = df[col].astype(object)
+    return df
+
+
 def conform_output(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     """Give the columns of a transformed mini batch their planned output kinds (``kinds``).
 

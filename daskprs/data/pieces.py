@@ -89,6 +89,7 @@ def meta_frame(table: MLTable, schema: TableSchema) -> pd.DataFrame:
     assert reader is not None
     if reader.name == "read_parquet" and schema.arrow_schema is not None:
         df = schema.arrow_schema.empty_table().to_pandas()
+        df = column_types.conform_nullable(df, schema.kind_map)
     else:
         df = pd.DataFrame({c: pd.Series([], dtype=object) for c in schema.columns})
         df = column_types.apply_kinds(df, schema.kind_map)

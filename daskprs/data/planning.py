@@ -5,7 +5,7 @@ one); window i holds the records whose first byte lies in ``(i*size, (i+1)*size]
 also the record at byte 0); windows never cross files and empty windows are kept. Files read
 with ``support_multi_line``, a non-UTF-8 encoding or compression are one mini batch each.
 Parquet: row groups merged up to ``size`` bytes (on disk); a larger row group is split into row
-slices. File lists: the recursive listing sorted by relative path, in chunks of N files.
+slices. Every file's footer is read once, for these and for the schema (columns, nulls). File lists: the recursive listing sorted by relative path, in chunks of N files.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from daskprs.data import paths
 from daskprs.data.mltable_spec import MLTable
 from daskprs.data.pieces import MiniBatchPiece, load_rows
 from daskprs.data.readers import Part, is_compressed
-from daskprs.data.schema import planned_table, table_schema
+from daskprs.data.schema import parquet_footers, planned_table, table_schema
 from daskprs.data.transforms import global_steps
 from daskprs.errors import MLTableError
 
@@ -83,13 +83,17 @@ def _text_parts(
 
 
 def _parquet_parts(
-    table: MLTable, entries: list[paths.FileEntry], size: int
+    entries: list[paths.FileEntry], footers: list[Any], size: int
 ) -> list[tuple[Part, ...]]:
-    from daskprs.data.parquet_plan import plan_parquet_file
+    """Row groups from the footers the schema was planned from (each file's read once)."""
+    from daskprs.data.parquet_plan import plan_row_groups, row_group_sizes
 
     out: list[tuple[Part, ...]] = []
-    for index, entry in enumerate(entries):
-        out.extend((p,) for p in plan_parquet_file(table, entry.path, index, size))
+    for index, (entry, meta) in enumerate(zip(entries, footers, strict=True)):
+        out.extend(
+            (Part(entry.path, index, row_groups=rgs, row_start=start, row_stop=stop),)
+            for rgs, start, stop in plan_row_groups(row_group_sizes(meta), size)
+        )
     return out
 
 
@@ -139,15 +143,17 @@ def plan_table(
     entries = table_files(table, with_sizes=True)
     if not entries:
         raise MLTableError("the paths name no file", file=table.source_file, key="paths")
-    schema = table_schema(table, [e.path for e in entries])
-    table = planned_table(table, schema, [e.path for e in entries])
+    files = [e.path for e in entries]
+    footers = parquet_footers(table, files) if reader.name == "read_parquet" else None
+    schema = table_schema(table, files, footers)
+    table = planned_table(table, schema, files)
     if partition_keys:
         from daskprs.data.keys import plan_key_groups
 
         return plan_key_groups(table, schema, [e.path for e in entries], partition_keys, work_dir)
     window = DEFAULT_TABULAR_SIZE if size is None else size
-    if reader.name == "read_parquet":
-        parts = _parquet_parts(table, entries, window)
+    if footers is not None:
+        parts = _parquet_parts(entries, footers, window)
     else:
         parts = _text_parts(table, entries, window)
     pieces = [

@@ -59,8 +59,10 @@ class TableSchema:
     """What planning learned once for the whole table: column names and inferred kinds."""
 
     columns: tuple[str, ...]  # reader columns in output order (path column excluded)
-    kinds: tuple[tuple[str, str], ...] = ()  # inferred (column, kind); empty: no inference
-    arrow_schema: pa.Schema | None = None  # parquet: the first file's schema
+    # inferred (column, kind); empty: no inference. Parquet: the int / boolean columns only
+    # (``int?`` / ``boolean?``: nulls somewhere in the table), the others keep the file's type.
+    kinds: tuple[tuple[str, str], ...] = ()
+    arrow_schema: pa.Schema | None = None  # parquet: the files' columns (the first file's types)
 
     @property
     def kind_map(self) -> dict[str, str]:
@@ -415,7 +417,27 @@ def _str_dtype() -> Any:
 _last_groups: dict[tuple[str, tuple[int, ...] | None], Any] = {}
 
 
-def read_parquet_part(part: Part, table: MLTable) -> pd.DataFrame:
+def _with_columns(tbl: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``tbl`` with the table's columns in order: one its file lacks is all null."""
+    if tbl.column_names == schema.names:
+        return tbl
+    have = set(tbl.column_names)
+    fields = [tbl.schema.field(f.name) if f.name in have else f for f in schema]
+    arrays = [
+        tbl.column(f.name) if f.name in have else pa.nulls(tbl.num_rows, f.type) for f in fields
+    ]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=tbl.schema.metadata))
+
+
+def read_parquet_part(
+    part: Part, table: MLTable, schema: TableSchema | None = None
+) -> pd.DataFrame:
+    """Row groups (or a row slice of them) with the table's planned columns and dtypes.
+
+    Arrow gives an int column float64 and a boolean one object where *these* rows hold a null;
+    the plan (``schema.kinds``, from every file's footer) gives every mini batch the dtype the
+    whole table has (:func:`column_types.conform_nullable`).
+    """
     reader = table.reader
     assert reader is not None
     sliced = bool(part.row_start) or part.row_stop is not None
@@ -432,7 +454,11 @@ def read_parquet_part(part: Part, table: MLTable) -> pd.DataFrame:
     if sliced:
         stop = tbl.num_rows if part.row_stop is None else part.row_stop
         tbl = tbl.slice(part.row_start, max(0, stop - part.row_start))
+    if schema is not None and schema.arrow_schema is not None:
+        tbl = _with_columns(tbl, schema.arrow_schema)
     df = tbl.to_pandas()
+    if schema is not None and schema.kinds:
+        df = column_types.conform_nullable(df, schema.kind_map)
     if reader.include_path_column:
         df.insert(0, reader.path_column, pd.Series([part.path] * len(df), dtype=_str_dtype()))
     return df
@@ -542,7 +568,7 @@ def read_part(part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
     if reader.name == "read_delimited":
         return read_delimited_part(part, table, schema)
     if reader.name == "read_parquet":
-        return read_parquet_part(part, table)
+        return read_parquet_part(part, table, schema)
     if reader.name == "read_json_lines":
         return read_json_lines_part(part, table, schema)
     raise MLTableError(

@@ -8,7 +8,8 @@ small, a sample for larger ones. Every mini batch is then read with these dtypes
 (:func:`daskprs.data.column_types.conform`); a later value that does not fit becomes null, as in
 mltable, and a null in a column planned without nulls is the one logged exception (that mini
 batch's column is float64 / object). Also read: the header line of the first file (of every file
-with ``all_files_different_headers``), parquet footers.
+with ``all_files_different_headers``), parquet footers (every file's: the columns, and whether an
+int / boolean column holds nulls from the row groups' statistics, exact for any size).
 """
 
 from __future__ import annotations
@@ -254,23 +255,115 @@ def json_schema(table: MLTable, files: list[str]) -> TableSchema:
     return TableSchema(tuple(cols), tuple(kinds.items()))
 
 
-def parquet_schema(table: MLTable, files: list[str]) -> TableSchema:
+def parquet_footer(table: MLTable, path: str) -> pq.FileMetaData:
+    """One parquet file's footer (row groups, statistics, schema)."""
+    try:
+        with open_binary(path, table.storage_options) as f:
+            return pq.ParquetFile(f).metadata
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise MLTableError(
+            f"{path!r} is not a readable parquet file ({exc})",
+            file=table.source_file,
+            key=table.reader.key if table.reader else None,
+        ) from None
+
+
+def parquet_footers(table: MLTable, files: list[str]) -> list[pq.FileMetaData]:
+    """Every file's footer, read once at planning (for the schema and the row groups)."""
+    return [parquet_footer(table, path) for path in files]
+
+
+def _nullable_kind(t: pa.DataType) -> str | None:
+    """``int`` / ``boolean``: a parquet column whose pandas dtype depends on its nulls."""
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    return None
+
+
+def _parquet_nulls(
+    table: MLTable, files: list[str], footers: list[pq.FileMetaData], columns: list[str]
+) -> set[str]:
+    """The ``columns`` that hold a null anywhere in the table, from the footers.
+
+    A row group's column statistics give its ``null_count``; a file without the column holds
+    nulls there (the table is the union of the files' columns). A column chunk without a null
+    count is read (only that column of that row group) up to ``SCAN_BYTES`` on disk; past that
+    it counts as holding nulls (float64 / object: every mini batch can hold what it holds).
+    """
+    nulls: set[str] = set()
+    unknown: list[tuple[int, int, str, int]] = []  # (file, row group, column, bytes)
+    for index, meta in enumerate(footers):
+        leaves = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+        for i in range(meta.num_row_groups):
+            rg = meta.row_group(i)
+            if not rg.num_rows:
+                continue
+            for c in columns:
+                if c in nulls:
+                    continue
+                j = leaves.get(c)
+                if j is None:
+                    nulls.add(c)
+                    continue
+                chunk = rg.column(j)
+                stats = chunk.statistics if chunk.is_stats_set else None
+                if stats is not None and stats.has_null_count:
+                    if stats.null_count:
+                        nulls.add(c)
+                else:
+                    unknown.append((index, i, c, chunk.total_compressed_size))
+    budget = SCAN_BYTES
+    pending: dict[tuple[int, int], list[str]] = {}
+    for index, i, c, nbytes in unknown:
+        if c in nulls:
+            continue
+        budget -= nbytes
+        if budget < 0:
+            nulls.add(c)
+        else:
+            pending.setdefault((index, i), []).append(c)
+    for (index, i), cols in pending.items():
+        cols = [c for c in cols if c not in nulls]
+        if not cols:
+            continue
+        with open_binary(files[index], table.storage_options) as f:
+            got = pq.ParquetFile(f).read_row_group(i, columns=cols)
+        nulls.update(c for c in cols if got.column(c).null_count)
+    return nulls
+
+
+def parquet_schema(
+    table: MLTable, files: list[str], footers: list[pq.FileMetaData] | None = None
+) -> TableSchema:
+    """The union of the files' columns (in order of first appearance, each typed by the first
+    file that has it) and the planned kinds of its int / boolean columns.
+
+    mltable's ``to_pandas_dataframe()`` gives an int column with a null anywhere in the table
+    float64 (int64, int32... otherwise) and a boolean one object (else bool); the footers'
+    null counts decide it here, once, for every mini batch (:func:`daskprs.data.readers.read_parquet_part`).
+    """
     if not files:
         return TableSchema(())
-    for path in files[:1]:
-        try:
-            with open_binary(path, table.storage_options) as f:
-                arrow_schema = pq.read_schema(f)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise MLTableError(
-                f"{path!r} is not a readable parquet file ({exc})",
-                file=table.source_file,
-                key=table.reader.key if table.reader else None,
-            ) from None
-    return TableSchema(tuple(arrow_schema.names), arrow_schema=arrow_schema)
+    if footers is None:
+        footers = parquet_footers(table, files)
+    first = footers[0].schema.to_arrow_schema()
+    fields = list(first)
+    names = set(first.names)
+    for meta in footers[1:]:
+        for f in meta.schema.to_arrow_schema():
+            if f.name not in names:
+                names.add(f.name)
+                fields.append(f)
+    arrow_schema = pa.schema(fields, metadata=first.metadata)
+    candidates = {f.name: k for f in fields if (k := _nullable_kind(f.type)) is not None}
+    nulls = _parquet_nulls(table, files, footers, list(candidates))
+    kinds = tuple((c, column_types.nullable(k) if c in nulls else k) for c, k in candidates.items())
+    return TableSchema(tuple(arrow_schema.names), kinds, arrow_schema=arrow_schema)
 
 
-def _parquet_head(table: MLTable, files: list[str]) -> list[pd.DataFrame]:
+def _parquet_head(table: MLTable, files: list[str], schema: TableSchema) -> list[pd.DataFrame]:
     """The table's first row groups, up to ``SCAN_BYTES`` (uncompressed; at least one group)."""
     frames: list[pd.DataFrame] = []
     scanned = 0
@@ -286,7 +379,8 @@ def _parquet_head(table: MLTable, files: list[str]) -> list[pd.DataFrame]:
             groups.append(i)
             scanned += meta.row_group(i).total_byte_size
         if groups:
-            frames.append(read_parquet_part(Part(path, index, row_groups=tuple(groups)), table))
+            part = Part(path, index, row_groups=tuple(groups))
+            frames.append(read_parquet_part(part, table, schema))
     return frames
 
 
@@ -300,7 +394,7 @@ def _typed_head(table: MLTable, files: list[str], schema: TableSchema) -> pd.Dat
     if reader.name == "read_parquet":
         frames = [
             add_partition_columns(table, df, files[i])
-            for i, df in enumerate(_parquet_head(table, files))
+            for i, df in enumerate(_parquet_head(table, files, schema))
         ]
     else:
 
@@ -340,7 +434,10 @@ def planned_table(table: MLTable, schema: TableSchema, files: list[str]) -> MLTa
     return replace(table, planned_kinds=plan_output_kinds(table, head, kinds))
 
 
-def table_schema(table: MLTable, files: list[str]) -> TableSchema:
+def table_schema(
+    table: MLTable, files: list[str], footers: list[pq.FileMetaData] | None = None
+) -> TableSchema:
+    """The table's planned schema; ``footers``: the parquet files' (read once by the planner)."""
     reader = table.reader
     assert reader is not None
     if reader.name == "read_delimited":
@@ -348,5 +445,5 @@ def table_schema(table: MLTable, files: list[str]) -> TableSchema:
     if reader.name == "read_json_lines":
         return json_schema(table, files)
     if reader.name == "read_parquet":
-        return parquet_schema(table, files)
+        return parquet_schema(table, files, footers)
     return TableSchema(())

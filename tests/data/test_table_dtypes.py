@@ -246,3 +246,97 @@ def test_read_mltable_meta_has_the_planned_output_dtypes(make_table):
     ddf = read_mltable(str(folder), mini_batch_size=64)
     for i in range(ddf.npartitions):
         assert dtypes(ddf.get_partition(i).compute()) == dtypes(ddf._meta)
+
+
+# --- parquet: planned from every file's footer (row-group statistics), exact for any size
+
+PARQUET = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
+
+
+def parquet_file(columns: dict, row_group_size: int = 10, **options) -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf, row_group_size=row_group_size, **options)
+    return buf.getvalue()
+
+
+def test_parquet_null_in_the_last_row_group_types_every_mini_batch(make_table, monkeypatch):
+    monkeypatch.setattr(schema, "SCAN_BYTES", 1)  # the footers decide, not a scan of the head
+    n = 200
+    cols = {
+        "i": [None if k == n - 1 else k for k in range(n)],
+        "b": [None if k == n - 2 else k % 2 == 0 for k in range(n)],
+        "f": [None if k == 5 else k / 2 for k in range(n)],
+        "s": [None if k == 7 else f"s{k}" for k in range(n)],
+        "clean": list(range(n)),
+    }
+    folder = make_table(PARQUET, {"d.parquet": parquet_file(cols)})
+    for size in (1, 64, 1 << 20):  # row slices, row groups, the whole file
+        table, pieces, frames = pieces_of(folder, size)
+        meta = meta_frame(pieces[0].table, pieces[0].schema)
+        assert dtypes(meta)[:3] == ["float64", "object", "float64"]
+        assert dtypes(meta)[4] == "int64"
+        for df in frames:
+            assert dtypes(df) == dtypes(meta)
+            assert all(isinstance(v, bool) for v in df["b"].dropna())
+    whole = pd.concat(frames, ignore_index=True)
+    assert whole["i"].isna().sum() == 1 and whole["b"].isna().sum() == 1
+    ddf = read_mltable(str(folder), mini_batch_size=64)
+    assert dtypes(ddf._meta) == dtypes(meta)
+    assert dtypes(ddf.get_partition(0).compute()) == dtypes(meta)
+
+
+def test_parquet_without_statistics_reads_the_column_chunks(make_table, monkeypatch):
+    cols = {"i": list(range(40)), "b": [k % 2 == 0 for k in range(40)]}
+    nulls = {"i": [None if k == 33 else k for k in range(40)], "b": cols["b"]}
+    folder = make_table(
+        PARQUET,
+        {
+            "a.parquet": parquet_file(cols, write_statistics=False),
+            "b.parquet": parquet_file(nulls, write_statistics=False),
+        },
+    )
+    _, pieces, frames = pieces_of(folder, 64)
+    assert pieces[0].schema.kinds == (("i", "int?"), ("b", "boolean"))
+    assert {tuple(dtypes(df)) for df in frames} == {("float64", "bool")}
+    # past the scan budget a chunk without a null count counts as holding nulls
+    monkeypatch.setattr(schema, "SCAN_BYTES", 0)
+    _, pieces, frames = pieces_of(folder, 64)
+    assert pieces[0].schema.kinds == (("i", "int?"), ("b", "boolean?"))
+    assert {tuple(dtypes(df)) for df in frames} == {("float64", "object")}
+
+
+def test_parquet_files_with_other_columns_give_every_mini_batch_all_of_them(make_table):
+    folder = make_table(
+        PARQUET,
+        {
+            "a.parquet": parquet_file({"x": [1, 2], "y": ["a", "b"]}),
+            "b.parquet": parquet_file({"x": [3, 4], "z": [True, False], "w": [5, 6]}),
+        },
+    )
+    table, pieces, frames = pieces_of(folder, 1 << 20)
+    meta = meta_frame(table, pieces[0].schema)
+    assert list(meta.columns) == ["x", "y", "z", "w"]
+    assert dtypes(meta)[0] == "int64" and dtypes(meta)[2:] == ["object", "float64"]
+    for df in frames:
+        assert list(df.columns) == list(meta.columns) and dtypes(df) == dtypes(meta)
+    assert frames[0]["w"].isna().all() and frames[1]["y"].isna().all()
+    assert frames[1]["z"].tolist() == [True, False]
+
+
+def test_parquet_filter_plans_output_dtypes(make_table):
+    n = 40
+    cols = {"k": list(range(n)), "i": [None if k == 30 else k for k in range(n)]}
+    spec = {**PARQUET, "transformations": ["read_parquet", {"filter": 'col("k") < 20'}]}
+    folder = make_table(spec, {"d.parquet": parquet_file(cols)})
+    table, pieces, frames = pieces_of(folder, 1)
+    assert pieces[0].schema.kind_map["i"] == "int?"  # the reader's column holds a null...
+    assert dict(pieces[0].table.planned_kinds)["i"] == "int"  # ...the filter drops it
+    meta = meta_frame(pieces[0].table, pieces[0].schema)
+    assert dtypes(meta) == ["int64", "int64"]
+    for df in frames:
+        assert dtypes(df) == dtypes(meta)

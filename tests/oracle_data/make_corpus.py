@@ -16,6 +16,7 @@ output is committed). Each case folder holds ``MLTable``, its data files and ``o
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -56,13 +57,23 @@ def csv(
     return {"paths": [{kind: path}], "transformations": [{"read_delimited": options}, *steps]}
 
 
-def parquet_bytes(columns: dict[str, list[Any]], row_group_size: int | None = None) -> bytes:
+def parquet_bytes(
+    columns: dict[str, Any], row_group_size: int | None = None, write_statistics: bool = True
+) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     buf = io.BytesIO()
-    pq.write_table(pa.table(columns), buf, row_group_size=row_group_size)
+    pq.write_table(
+        pa.table(columns), buf, row_group_size=row_group_size, write_statistics=write_statistics
+    )
     return buf.getvalue()
+
+
+def pa_array(values: list[Any], type_name: str) -> Any:
+    import pyarrow as pa
+
+    return pa.array(values, type=getattr(pa, type_name)())
 
 
 def jsonl(records: list[Any]) -> str:
@@ -560,6 +571,108 @@ def main() -> None:
                 {"x": list(range(100)), "y": [f"v{i}" for i in range(100)]}, row_group_size=10
             )
         },
+    )
+
+    # parquet, nulls in some row groups only: every mini batch (row groups of 10 rows, or row
+    # slices of them) has the whole table's dtypes (int with a null anywhere: float64)
+    def nulls_at(values: list[Any], rows: range) -> list[Any]:
+        return [None if k in rows else v for k, v in enumerate(values)]
+
+    n = 40
+    windows = {
+        "i": nulls_at(list(range(n)), range(25, 27)),
+        "b": nulls_at([k % 3 == 0 for k in range(n)], range(12, 13)),
+        "f": nulls_at([k * 0.25 for k in range(n)], range(31, 33)),
+        "s": nulls_at([f"s{k}" for k in range(n)], range(3, 4)),
+        "t": nulls_at(
+            [dt.datetime(2021, 1, 1) + dt.timedelta(hours=k) for k in range(n)], range(35, 36)
+        ),
+        "clean_i": list(range(n)),
+        "clean_b": [k % 2 == 0 for k in range(n)],
+    }
+    pq_file = {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]}
+
+    def sizes(group_bytes: int) -> list[int]:
+        """Row slices, single row groups (each at most ``group_bytes`` on disk), whole files."""
+        return [1, group_bytes, 1 << 20]
+
+    case(
+        "parquet_nulls_row_groups",
+        pq_file,
+        {"d.parquet": parquet_bytes(windows, row_group_size=10)},
+        dtype_sizes=sizes(850),
+    )
+    case(
+        "parquet_nulls_no_statistics",
+        pq_file,
+        {"d.parquet": parquet_bytes(windows, row_group_size=10, write_statistics=False)},
+        dtype_sizes=sizes(600),
+    )
+    case(
+        "parquet_nulls_int32",
+        pq_file,
+        {
+            "d.parquet": parquet_bytes(
+                {
+                    "i32": pa_array(nulls_at(list(range(n)), range(17, 18)), "int32"),
+                    "u8": pa_array(list(range(n)), "uint8"),
+                    "f32": pa_array(nulls_at([k / 2 for k in range(n)], range(5, 6)), "float32"),
+                    "none_i": pa_array([None] * n, "int64"),
+                },
+                row_group_size=10,
+            )
+        },
+        dtype_sizes=sizes(400),
+    )
+    part = {"i": list(range(10)), "b": [k % 2 == 0 for k in range(10)], "s": ["x"] * 10}
+    case(
+        "parquet_nulls_one_file",
+        {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]},
+        {
+            "a.parquet": parquet_bytes(part, row_group_size=5),
+            "b.parquet": parquet_bytes(
+                {c: nulls_at(v, range(7, 8)) for c, v in part.items()}, row_group_size=5
+            ),
+            "c.parquet": parquet_bytes(part, row_group_size=5),
+        },
+        compare="sorted",
+        dtype_sizes=sizes(230),
+    )
+    case(
+        "parquet_union_columns",
+        {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]},
+        {
+            "a.parquet": parquet_bytes({"x": [1, 2], "y": ["a", "b"]}),
+            "b.parquet": parquet_bytes({"x": [3, 4], "z": [True, False], "w": [5, 6]}),
+        },
+        compare="sorted",
+        dtype_sizes=sizes(300),
+    )
+    case(
+        "parquet_filter_drops_nulls",
+        {
+            "paths": [{"file": "./d.parquet"}],
+            "transformations": ["read_parquet", {"filter": 'col("clean_i") < 20'}],
+        },
+        {"d.parquet": parquet_bytes(windows, row_group_size=10)},
+        dtype_sizes=sizes(850),
+    )
+    case(
+        "parquet_convert_windows",
+        {
+            "paths": [{"file": "./d.parquet"}],
+            "transformations": [
+                "read_parquet",
+                {"convert_column_types": [{"columns": "s", "column_type": "int"}]},
+            ],
+        },
+        {
+            "d.parquet": parquet_bytes(
+                {"s": nulls_at([str(k) for k in range(n)], range(33, 34)), "k": list(range(n))},
+                row_group_size=10,
+            )
+        },
+        dtype_sizes=sizes(270),
     )
 
     # --- read_json_lines
