@@ -237,3 +237,35 @@ def test_append_row_dataframe_header_puts_one_header_on_top(job_folder, client, 
     lines = read_lines(result.outputs["job.result"])
     assert lines[0] == "id double"
     assert [int(x.split()[0]) for x in lines[1:]] == list(range(300))
+
+
+def test_a_finished_run_leaves_nothing_behind_in_a_long_lived_client(job_folder, client, tmp_path):
+    """A notebook runs many jobs on one client: the driver's per-run state (pieces, records,
+    accounting) must be freed when a run ends, not kept by the client's event handlers, nor
+    by the in-process attempt callback."""
+    import gc
+    import weakref
+
+    from daskprs.engine import step as step_module
+    from daskprs.runtime import plugin as plugin_module
+
+    runs: list[weakref.ref] = []
+    original = step_module._Run.__init__
+
+    def remember(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        runs.append(weakref.ref(self))
+
+    job_folder.table(rows=300)
+    job_folder.script(SCORE)
+    yml = job_folder.parallel_yaml(TABLE, mini_batch_size="2kb")
+    step_module._Run.__init__ = remember  # type: ignore[method-assign]
+    try:
+        result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "r"), progress=False)
+    finally:
+        step_module._Run.__init__ = original  # type: ignore[method-assign]
+    assert result.status == "Completed"
+    assert len(runs) == 1
+    gc.collect()
+    assert runs[0]() is None, gc.get_referrers(runs[0]())
+    assert not plugin_module._LOCAL_SINKS
