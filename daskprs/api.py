@@ -30,12 +30,16 @@ def run(
     *,
     scheduler: str | None = None,
     resume: bool = False,
+    force_replan: bool = False,
     progress: bool | Progress = True,
     security: Any = None,
 ) -> JobResult:
     """Run a job on ``client`` (an existing ``distributed.Client``), on ``scheduler`` (an
     address), or on an embedded LocalCluster. Returns a :class:`JobResult` with ``status``,
-    ``steps[name].summary()`` and ``outputs``."""
+    ``steps[name].summary()`` and ``outputs``.
+
+    ``resume=True`` continues the run in ``run_dir`` (a Completed one is returned as it is);
+    ``force_replan=True`` lets it start over steps whose plan or input changed."""
     if hasattr(job, "to_job"):  # a pipeline or node built with daskprs.sdk
         job = job.to_job()
     if not isinstance(job, PipelineJob):
@@ -52,6 +56,7 @@ def run(
         scheduler=scheduler,
         run_dir=run_dir,
         resume=resume,
+        force_replan=force_replan,
         progress=display,
         security=security,
     )

@@ -1,6 +1,7 @@
 """``daskprs job create | show | validate`` (mirrors ``az ml job create --file``).
 
-Exit codes: 0 Completed; 1 Failed; 2 a spec error found before anything ran; 130 interrupted.
+Exit codes: 0 Completed; 1 Failed; 2 a spec error found before anything ran (or the run dir is
+held by another driver); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM) — both resumable.
 stdout carries the job as JSON; stderr carries progress and errors.
 """
 
@@ -9,12 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
 from daskprs.errors import SpecError
 
-EXIT_OK, EXIT_FAILED, EXIT_SPEC, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_SPEC, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the driver is: it ends the run like Ctrl-C (status Canceled)."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--tls-key", help="client private key for a tls:// scheduler")
     create.add_argument("--name", help="job name (default: the YAML's name or the file stem)")
     create.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    create.add_argument(
+        "--force-replan",
+        action="store_true",
+        help="with --resume: start over the steps whose plan or input changed (their progress "
+        "is discarded) instead of refusing",
+    )
     create.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     show = cmds.add_parser("show", help="status and per-step summary of a run, as JSON")
@@ -78,6 +94,8 @@ def _create(args: argparse.Namespace) -> int:
 
     if args.resume and not args.run_dir:
         raise SpecError("--resume needs --run-dir (the run to continue)")
+    if args.force_replan and not args.resume:
+        raise SpecError("--force-replan goes with --resume (it discards a changed step's progress)")
     job = load_job(args.file, overrides=args.overrides)
     if args.name:
         from dataclasses import replace
@@ -85,18 +103,25 @@ def _create(args: argparse.Namespace) -> int:
         job = replace(job, name=args.name)
     progress = Progress() if args.quiet else TqdmProgress()
     security = _security(args)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         result = run(
             job,
             run_dir=args.run_dir,
             scheduler=args.scheduler,
             resume=args.resume,
+            force_replan=args.force_replan,
             progress=progress,
             security=security,
         )
-    except KeyboardInterrupt:
-        print("daskprs: interrupted; continue with --resume --run-dir", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"daskprs: {what}; continue with --resume --run-dir", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if result.unchanged:
+        print(f"daskprs: the run in {result.run_dir} completed already", file=sys.stderr)
     print(json.dumps(result.as_dict(), indent=2, default=str))
     return EXIT_OK if result.status == "Completed" else EXIT_FAILED
 
@@ -130,12 +155,23 @@ def _security(args: argparse.Namespace) -> object | None:
 
 
 def _show(run_dir: str) -> int:
-    path = os.path.join(run_dir, "job.json")
-    if not os.path.exists(path):
+    """job.json without the spec, each step's job_result.txt, and whether the driver of a
+    Running job is alive. Exit 0 only for Completed, or Running with a live driver."""
+    from daskprs.engine.lock import driver_alive
+    from daskprs.rundir import RunDir
+
+    rd = RunDir.at(run_dir)
+    if not os.path.exists(rd.job_json):
         raise SpecError(f"no job.json in {run_dir}: not a daskprs run directory")
-    with open(path, encoding="utf-8") as fh:
+    with open(rd.job_json, encoding="utf-8") as fh:
         doc = json.load(fh)
     doc.pop("spec", None)
+    if doc.get("status") == "Running":
+        alive, how = driver_alive(rd)
+        doc["driver_alive"] = alive
+        doc["driver_state"] = how
+        if not alive:
+            doc["status"] = "Running (driver dead)"
     for name, step in doc.get("steps", {}).items():
         result_file = os.path.join(run_dir, name, "logs", "job_result.txt")
         if os.path.exists(result_file):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from daskprs.runtime.protocol import RUN_DONE, AttemptRecord
+from daskprs.runtime.protocol import AttemptRecord
+from daskprs.status import Attempt
 
 
 @dataclass(frozen=True)
@@ -44,17 +45,16 @@ class Accounts:
     finished: int = 0
     finished_ok: int = 0  # finished and not failed
     init_failures: int = 0
+    infra_losses: int = 0  # WORKER_LOST attempts (re-queued, never counted as failures)
 
-    def record(self, rec: AttemptRecord, *, final: bool, total_hint: int | None = None) -> None:
+    def record(self, rec: AttemptRecord, *, final: bool) -> None:
         st = self.states.setdefault(rec.mini_batch_id, MiniBatchState())
         self._remove(st)
         st.attempts = max(st.attempts, rec.attempt)
         st.status = rec.status
-        if rec.total or rec.status == RUN_DONE:
+        if rec.total or rec.status == Attempt.RUN_DONE:
             st.total = rec.total
-        elif total_hint is not None:
-            st.total = total_hint
-        if rec.status == RUN_DONE:
+        if rec.status == Attempt.RUN_DONE:
             st.succeeded = rec.succeeded
             st.failed_items = st.total - rec.succeeded
             # a short return fails the mini batch only when rows are appended (product.md §3)
@@ -118,4 +118,5 @@ class Accounts:
             "succeeded_items": self.succeeded_items,
             "failed_items": self.failed_items,
             "init_failures": self.init_failures,
+            "infra_losses": self.infra_losses,
         }

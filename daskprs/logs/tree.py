@@ -3,6 +3,7 @@ overview and sys/job_report/processed_mini-batches.csv (product.md §5)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -63,11 +64,11 @@ class StepLogs:
         for sub in ("stdout", "stderr", "error", "entry_script_log"):
             os.makedirs(os.path.join(logs_dir, "user", sub), exist_ok=True)
         self.csv_path = os.path.join(logs_dir, "sys", "job_report", "processed_mini-batches.csv")
-        new = not os.path.exists(self.csv_path)
         self._csv_fh: IO[str] = open(self.csv_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._csv_fh)
-        if new:
+        if self._csv_fh.tell() == 0:  # new, or left empty by a failed write (disk full)
             self._csv.writerow(CSV_HEADER)
+            self._csv_fh.flush()
         with open(os.path.join(logs_dir, "readme.txt"), "w", encoding="utf-8") as fh:
             fh.write(README.format(step=step, columns=", ".join(CSV_HEADER)))
 
@@ -104,9 +105,22 @@ class StepLogs:
         self._csv_fh.close()
 
     def result(self, lines: list[str]) -> None:
-        with open(os.path.join(self.dir, "job_result.txt"), "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
+        write_atomic(os.path.join(self.dir, "job_result.txt"), "\n".join(lines) + "\n")
 
     def errors(self, lines: list[str]) -> None:
-        with open(os.path.join(self.dir, "job_error.txt"), "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + ("\n" if lines else ""))
+        write_atomic(
+            os.path.join(self.dir, "job_error.txt"), "\n".join(lines) + ("\n" if lines else "")
+        )
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``path`` whole or not at all (a temp file beside it, renamed over it)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -4,11 +4,11 @@ Started by :class:`daskprs.runtime.process.EntryProcess` as ``python -m daskprs.
 <read_fd> <write_fd>``; its stdout and stderr are the user/stdout and user/stderr log files.
 It talks to its parent over a pipe with pickled tuples:
 
-    parent -> child: ("init", ProcessConfig, node, process_name, worker_environment)
+    parent -> child: ("init", ProcessConfig, node, process_name, worker_environment, workdir)
                      ("run", piece, attempt)
                      ("shutdown",)
     child -> parent: ("ready",) | ("init_failed", message)
-                     ("loaded", load_seconds) then ("done", result_dict)
+                     ("loaded", load_seconds, items) then ("done", result_dict)
                      ("bye", error_or_empty)
 
 Everything the user's code can do to this process (hang, crash, exit) is handled by the parent,
@@ -17,6 +17,8 @@ which kills and replaces it; this module only has to report honestly what happen
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import faulthandler
 import importlib
 import importlib.util
@@ -24,7 +26,6 @@ import inspect
 import logging
 import os
 import sys
-import tempfile
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -34,6 +35,10 @@ from typing import Any
 from daskprs.runtime.protocol import ProcessConfig, spool_name
 
 EXIT_INIT_FAILED = 72  # as the Azure driver
+
+
+class _SpoolError(OSError):
+    """Writing an attempt's rows to the spool file failed: daskprs's failure, not run()'s."""
 
 
 class MiniBatchContext:
@@ -61,7 +66,7 @@ class _Child:
         self.error_file = ""
 
     # -- set-up ---------------------------------------------------------------------------------
-    def setup(self, config: ProcessConfig, node: str, process_name: str) -> None:
+    def setup(self, config: ProcessConfig, node: str, process_name: str, workdir: str) -> None:
         self.config = config
         self.node, self.process_name = node, process_name
         logs = config.logs_dir
@@ -73,6 +78,8 @@ class _Child:
         os.environ.update(config.environment)
         os.environ.update(
             {
+                # marks that find what this process starts (runtime.reaper)
+                "DASKPRS_RUN_ID": config.run_id,
                 "DASKPRS_NODE": node,
                 "DASKPRS_PROCESS_NAME": process_name,
                 "DASKPRS_ENTRY_SCRIPT_LOG": entry_log,
@@ -89,8 +96,8 @@ class _Child:
             format="%(asctime)s|%(name)s|%(levelname)s|%(process)d|%(message)s",
             force=True,
         )
-        workdir = tempfile.mkdtemp(prefix=f"daskprs-{process_name}-")
-        os.chdir(workdir)  # per-process working dir, as the Azure driver does
+        os.chdir(workdir)  # per-process working dir, as the Azure driver does; the parent
+        # made it and removes it when this process ends
         sys.path.insert(0, config.code_dir)
         script = config.entry_script
         script_path = os.path.join(config.code_dir, script) if script.endswith(".py") else script
@@ -145,11 +152,13 @@ class _Child:
         try:
             data = load_piece(piece)
         except BaseException as exc:  # noqa: BLE001 - unreadable data fails this attempt only
-            self.conn_out.send(("loaded", time.time() - t0))
+            self.conn_out.send(("loaded", time.time() - t0, None))
             error = self._record_error(f"loading mini batch {piece.id}", exc, attempt)
             return {"total": 0, "run_seconds": 0.0, "error": error, "error_file": self.error_file}
-        self.conn_out.send(("loaded", time.time() - t0))
         total = len(data)
+        # the item count goes first: if run() then hangs or kills the process, the mini batch's
+        # items are still counted as failed (job_result.txt's totals equal the input's)
+        self.conn_out.send(("loaded", time.time() - t0, total))
         result: dict[str, Any] = {"total": total}
         context = MiniBatchContext(piece.id, getattr(piece, "partition_key_value", None), data)
         t1 = time.time()
@@ -166,6 +175,11 @@ class _Child:
                 result["header"] = rows.header
             else:
                 returned = return_length(ret)
+        except _SpoolError as exc:  # our write failed (disk full): not the user's fault
+            result["run_seconds"] = time.time() - t1
+            result["lost"] = str(exc)
+            result["fatal"] = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            return result
         except BaseException as exc:  # noqa: BLE001
             result["run_seconds"] = time.time() - t1
             result["error"] = self._record_error(f"run() on mini batch {piece.id}", exc, attempt)
@@ -190,13 +204,22 @@ class _Child:
         Bytes become output only when the driver commits the attempt that points at them; the
         tail of a process killed mid-write is never pointed at."""
         assert self.config is not None
-        if self._spool is None:
-            self._spool_name = spool_name(self.node, self.process_name, self.config.run_id)
-            path = os.path.join(self.config.parts_dir, self._spool_name)
-            self._spool = open(path, "ab")  # noqa: SIM115 - lives as long as the process
-        offset = self._spool.tell()
-        self._spool.write(data)
-        self._spool.flush()  # to the OS: readable by the driver, safe if this process dies
+        path = os.path.join(self.config.parts_dir, self._spool_name)
+        try:
+            if self._spool is None:
+                self._spool_name = spool_name(self.node, self.process_name, self.config.run_id)
+                path = os.path.join(self.config.parts_dir, self._spool_name)
+                self._spool = open(path, "ab")  # noqa: SIM115 - lives as long as the process
+            offset = self._spool.tell()
+            self._spool.write(data)
+            self._spool.flush()  # to the OS: readable by the driver, safe if this process dies
+        except OSError as exc:
+            # a torn tail is never pointed at; reopen (append mode) for the next attempt
+            spool, self._spool = self._spool, None
+            if spool is not None:
+                with contextlib.suppress(OSError):
+                    spool.close()
+            raise _SpoolError(exc.errno, f"{exc.strerror or exc} while writing {path}") from exc
         return self._spool_name, offset
 
     _spool: Any = None
@@ -292,10 +315,13 @@ def main(argv: list[str]) -> int:
     child = _Child(conn_in, conn_out)
     msg = conn_in.recv()
     assert msg[0] == "init", msg
-    _, config, node, process_name, environ = msg
+    _, config, node, process_name, environ, workdir = msg
+    zygote_id = os.environ.get("DASKPRS_ZYGOTE_ID")
     os.environ.clear()
     os.environ.update(environ)
-    child.setup(config, node, process_name)
+    if zygote_id:  # keep the zygote's mark for what this process execs (runtime.reaper)
+        os.environ["DASKPRS_ZYGOTE_ID"] = zygote_id
+    child.setup(config, node, process_name, workdir)
     error = child.init()
     if error:
         conn_out.send(("init_failed", error))

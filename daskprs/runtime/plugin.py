@@ -19,19 +19,14 @@ from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
+from daskprs.runtime import reaper
 from daskprs.runtime.code import unpack
 from daskprs.runtime.monitor import ResourceMonitor
 from daskprs.runtime.process import EntryProcess
-from daskprs.runtime.protocol import (
-    CANCELLED,
-    INIT_FAILED,
-    RUN_DONE,
-    AttemptRecord,
-    ProcessConfig,
-)
+from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
+from daskprs.status import Attempt
 
 _setup_lock = threading.Lock()
-NOT_RUN = "NOT_RUN"  # a piece the task gave back untouched (init failure, abort): no attempt used
 
 
 def plugin_name(run_id: str) -> str:
@@ -78,42 +73,66 @@ class ProcessPool:
         self, items: list[tuple[Any, int]], report: Callable[[AttemptRecord], None] | None = None
     ) -> list[AttemptRecord]:
         """Run the pieces in order in one process; ``report`` sees each attempt as it ends (the
-        driver hears of failures and progress without waiting for the whole group)."""
+        driver hears of failures and progress without waiting for the whole group).
+
+        A failure of daskprs's own machinery (a process that cannot be started, a broken
+        pipe) ends the group: the mini batch in hand is WORKER_LOST and the rest are handed
+        back untouched, so none of them uses one of the user's attempts."""
         records: list[AttemptRecord] = []
         proc = self._free.get()
+        index = 0
         try:
-            for index, (piece, attempt) in enumerate(items):
+            while index < len(items):
+                piece, attempt = items[index]
                 if self.aborted:
                     if proc.sent_ahead:  # it is running this one: stop it
                         proc.aborted = True
                         proc.kill()
-                    records.extend(_untouched(items[index:], CANCELLED))
+                    records.extend(_untouched(items[index:], Attempt.CANCELLED))
                     break
+                if not proc.alive and not proc.fresh:
+                    proc = self._replace(proc)  # died since it last ran (its zygote was lost)
                 error = proc.wait_ready()
                 if error:
                     records.append(
                         AttemptRecord(
                             piece.id,
                             attempt,
-                            INIT_FAILED,
+                            Attempt.INIT_FAILED,
                             process=proc.label,
                             error=error,
                             error_file=_error_file(self.config, proc),
                         )
                     )
-                    records.extend(_untouched(items[index + 1 :], NOT_RUN))
+                    records.extend(_untouched(items[index + 1 :], Attempt.NOT_RUN))
                     proc = self._replace(proc)
                     break
                 rec = proc.run(piece, attempt, items[index + 1 : index + 9])
                 records.append(rec)
+                index += 1
                 if report is not None:
                     report(rec)
                 if not proc.alive:  # timed out or crashed: a fresh process runs init() again
                     proc = self._replace(proc)
+        except Exception as exc:  # noqa: BLE001 - daskprs's own failure, not the user's
+            if index < len(items):
+                piece, attempt = items[index]
+                rec = AttemptRecord(
+                    piece.id,
+                    attempt,
+                    Attempt.WORKER_LOST,
+                    process=proc.label,
+                    error=f"daskprs could not run the mini batch: {exc!r}",
+                )
+                records.append(rec)
+                if report is not None:
+                    report(rec)
+                records.extend(_untouched(items[index + 1 :], Attempt.NOT_RUN))
+            proc.kill()
         finally:
             if proc.sent_ahead:  # left early (an error above): the mini batch it runs is stale
-                proc = self._replace(proc)
-            self._free.put(proc)
+                proc.kill()
+            self._free.put(proc)  # a dead one is replaced by the next borrower
         return records
 
     def _replace(self, proc: EntryProcess) -> EntryProcess:
@@ -138,7 +157,10 @@ class ProcessPool:
                 proc.kill()
 
     def close(self) -> list[str]:
-        """shutdown() in every live process (in parallel); returns the errors."""
+        """shutdown() in every live process, in parallel, each bounded by the config's
+        ``shutdown_timeout``; every process is gone afterwards. Returns the errors."""
+        if self._closed is not None:
+            return self._closed
         with self._lock:
             procs = list(self._all)
         errors: list[str] = []
@@ -157,7 +179,10 @@ class ProcessPool:
         for t in threads:
             t.join()
         self._spawner.shutdown(wait=False)
+        self._closed = errors
         return errors
+
+    _closed: list[str] | None = None
 
 
 def _untouched(items: list[tuple[Any, int]], status: str) -> list[AttemptRecord]:
@@ -176,7 +201,6 @@ class PrsWorkerPlugin(WorkerPlugin):
         self.name = plugin_name(config.run_id)
         self.pool: ProcessPool | None = None
         self.monitor: ResourceMonitor | None = None
-        self.shutdown_errors: list[str] = []
 
     def setup(self, worker: Any) -> None:
         chosen = self.config.worker_addresses
@@ -205,11 +229,17 @@ class PrsWorkerPlugin(WorkerPlugin):
             self.pool = pool
             return pool
 
-    def teardown(self, worker: Any) -> None:
+    def close(self) -> list[str]:
+        """shutdown() in every entry process (bounded), then kill anything they started that
+        is still running. Returns the shutdown errors (once; later calls return the same)."""
         if self.monitor is not None:
             self.monitor.stop()
-        if self.pool is not None:
-            self.shutdown_errors = self.pool.close()
+        errors = self.pool.close() if self.pool is not None else []
+        reaper.kill_marked("DASKPRS_RUN_ID", self.config.run_id)
+        return errors
+
+    def teardown(self, worker: Any) -> None:
+        self.close()
 
 
 def _pool(run_id: str) -> ProcessPool:
@@ -259,7 +289,7 @@ class EventBatcher:
     def add(self, rec: AttemptRecord) -> None:
         with self._lock:
             self._buf.append(rec.to_dict())
-            if rec.status != RUN_DONE or len(self._buf) >= self.max_records:
+            if rec.status != Attempt.RUN_DONE or len(self._buf) >= self.max_records:
                 self._send_locked()
             elif self._timer is None:
                 self._timer = threading.Timer(self.interval, self.flush)
@@ -317,6 +347,16 @@ def run_group(run_id: str, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
     for rec in records:
         rec.task = task
     return records
+
+
+def close_run(run_id: str, dask_worker: Any = None) -> list[str]:
+    """Run on every worker at once with Client.run at the end of a step: shutdown() in all
+    entry processes in parallel. Returns this worker's shutdown errors."""
+    worker = dask_worker or get_worker()
+    plugin = worker.plugins.get(plugin_name(run_id))
+    if isinstance(plugin, PrsWorkerPlugin):
+        return plugin.close()
+    return []
 
 
 def abort_run(run_id: str, dask_worker: Any = None) -> None:

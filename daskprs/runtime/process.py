@@ -10,9 +10,11 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -20,17 +22,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-from daskprs.runtime.protocol import (
-    CANCELLED,
-    LOAD_TIMEOUT,
-    PROCESS_CRASHED,
-    RUN_DONE,
-    RUN_EXCEPTION,
-    RUN_TIMEOUT,
-    AttemptRecord,
-    ProcessConfig,
-)
+from daskprs.runtime import reaper
+from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
 from daskprs.runtime.zygote import ZygoteChild, get_zygote
+from daskprs.status import Attempt
 
 _POLL = 0.5  # seconds between liveness checks while waiting
 _SEND_AHEAD = 4  # mini batches in the pipe beyond the one running, at most
@@ -65,6 +60,8 @@ class EntryProcess:
         self._lock = threading.Lock()
         self._ahead: collections.deque[int] = collections.deque()  # sizes sent ahead
         self._ahead_bytes = 0
+        self.workdir = ""  # the process's working directory, removed when it ends
+        self._loaded_items: int | None = None  # items of the mini batch being run
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,6 +74,7 @@ class EntryProcess:
         r2, w2 = os.pipe()  # child -> parent
         stdout_path = os.path.join(out_dir, f"{self.name}.stdout.txt")
         stderr_path = os.path.join(err_dir, f"{self.name}.stderr.txt")
+        self.workdir = tempfile.mkdtemp(prefix=f"daskprs-{self.name}-")
         zygote = get_zygote()
         try:
             if zygote is not None:
@@ -90,7 +88,7 @@ class EntryProcess:
         self._send = Connection(w1, readable=False)
         self._recv = Connection(r2, writable=False)
         # the worker's environment now (a forked process would otherwise see the zygote's)
-        self._send.send(("init", self.config, self.node, self.name, dict(os.environ)))
+        self._send.send(("init", self.config, self.node, self.name, dict(os.environ), self.workdir))
 
     @staticmethod
     def _popen(r1: int, w2: int, stdout_path: str, stderr_path: str) -> subprocess.Popen[bytes]:
@@ -125,9 +123,21 @@ class EntryProcess:
 
     @property
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        """Running and usable: not killed, not exited."""
+        return self._send is not None and self.proc is not None and self.proc.poll() is None
+
+    @property
+    def fresh(self) -> bool:
+        """Started, init() not reported yet (if it died in init(), wait_ready says why)."""
+        return self._send is not None and not self.ready and not self.lost_with_zygote
+
+    @property
+    def lost_with_zygote(self) -> bool:
+        """It died because the process that forked it died (daskprs's loss, not the user's)."""
+        return isinstance(self.proc, ZygoteChild) and self.proc.lost_with_zygote
 
     def kill(self) -> None:
+        """Kill the process, its group and whatever it started; remove its working dir."""
         proc = self.proc
         if proc is None:
             return
@@ -147,9 +157,21 @@ class EntryProcess:
         self._send = self._recv = None
         self._ahead.clear()
         self._ahead_bytes = 0
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # a group outlives its leader
+        cfg = self.config
+        reaper.kill(
+            reaper.leftovers_of_entry(reaper.snapshot(), proc.pid, cfg.run_id, self.node, self.name)
+        )
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = ""
 
-    def shutdown(self, timeout: float = 60.0) -> str:
-        """Call the script's shutdown() and let the process exit; '' or the error line."""
+    def shutdown(self, timeout: float | None = None) -> str:
+        """Call the script's shutdown() and let the process exit; '' or the error line.
+        ``timeout`` (default: the config's ``shutdown_timeout``) bounds shutdown()."""
+        if timeout is None:
+            timeout = self.config.shutdown_timeout
         if not (self.ready and self.alive and self._send is not None):
             self.kill()
             return ""
@@ -157,7 +179,9 @@ class EntryProcess:
             self._send.send(("shutdown",))
             msg = self._receive(time.monotonic() + timeout)
             error = str(msg[1]) if msg[0] == "bye" else ""
-        except (ProcessDied, _Deadline, OSError) as exc:
+        except _Deadline:
+            error = f"shutdown() did not finish in {timeout:g} seconds; the process was killed"
+        except (ProcessDied, OSError) as exc:
             error = f"shutdown() did not complete: {exc}"
         try:
             if self.proc is not None:
@@ -179,11 +203,15 @@ class EntryProcess:
         this thread. Each one's load deadline starts when the one before it ends. If this
         attempt ends the process, the ones sent ahead never started."""
         cfg = self.config
-        rec = AttemptRecord(piece.id, attempt, RUN_DONE, process=self.label, start_time=time.time())
+        rec = AttemptRecord(
+            piece.id, attempt, Attempt.RUN_DONE, process=self.label, start_time=time.time()
+        )
         t0 = time.monotonic()
         self.busy = True
+        self._loaded_items = None
         try:
-            assert self._send is not None
+            if self._send is None:
+                raise ProcessDied("it was stopped before this mini batch")
             self._phase = "load"
             if self._ahead:  # the process began it when it sent the previous result
                 self._ahead_bytes -= self._ahead.popleft()
@@ -208,7 +236,11 @@ class EntryProcess:
         except _Deadline as deadline:
             self.kill()
             loading = deadline.args[0] == "load"
-            rec.status = CANCELLED if self.aborted else (LOAD_TIMEOUT if loading else RUN_TIMEOUT)
+            rec.total = self._loaded_items or 0
+            if self.aborted:
+                rec.status = Attempt.CANCELLED
+            else:
+                rec.status = Attempt.LOAD_TIMEOUT if loading else Attempt.RUN_TIMEOUT
             limit = cfg.task_overhead_timeout if loading else cfg.run_timeout
             what = "loading the mini batch" if loading else "run()"
             rec.error = (
@@ -218,9 +250,19 @@ class EntryProcess:
             rec.elapsed_seconds = time.monotonic() - t0
             return rec
         except (ProcessDied, OSError, EOFError) as exc:
+            lost = self.lost_with_zygote  # before kill(): it may start a new zygote later
             self.kill()
-            rec.status = CANCELLED if self.aborted else PROCESS_CRASHED
-            rec.error = f"the process {self.label} running the mini batch died: {exc}"
+            rec.total = self._loaded_items or 0
+            if self.aborted:
+                rec.status = Attempt.CANCELLED
+            elif lost:
+                rec.status = Attempt.WORKER_LOST
+                rec.error = (
+                    f"the process that forks entry processes died; {self.label} died with it"
+                )
+            else:
+                rec.status = Attempt.PROCESS_CRASHED
+            rec.error = rec.error or f"the process {self.label} running the mini batch died: {exc}"
             rec.elapsed_seconds = time.monotonic() - t0
             return rec
         finally:
@@ -228,8 +270,14 @@ class EntryProcess:
         rec.elapsed_seconds = time.monotonic() - t0
         rec.total = int(result.get("total", 0))
         rec.run_seconds = float(result.get("run_seconds", 0.0))
+        if result.get("lost"):
+            rec.status = Attempt.WORKER_LOST
+            rec.error = str(result["lost"])
+            if result.get("fatal"):
+                rec.extra["fatal"] = True
+            return rec
         if result.get("error"):
-            rec.status = RUN_EXCEPTION
+            rec.status = Attempt.RUN_EXCEPTION
             rec.error = str(result["error"])
             rec.error_file = str(result.get("error_file", ""))
             rec.failed = rec.total
@@ -260,11 +308,11 @@ class EntryProcess:
                     msg = self._recv.recv()
                     if msg[0] == "loaded":
                         self._phase = "run"
+                        self._loaded_items = msg[2]
                     return msg
             except (EOFError, OSError):
                 raise ProcessDied(self._exit_text()) from None
             if self.config.process_memory_limit and self._over_memory_limit():
-                self.memory_killed = True
                 self.kill()
                 raise ProcessDied(
                     f"its memory passed --process_memory_limit "
@@ -285,8 +333,6 @@ class EntryProcess:
     def sent_ahead(self) -> int:
         """How many mini batches after the current one are already in the process's pipe."""
         return len(self._ahead)
-
-    memory_killed = False
 
     def _over_memory_limit(self) -> bool:
         limit = self.config.process_memory_limit

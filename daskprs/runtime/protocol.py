@@ -9,17 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Attempt statuses (product.md §1.3)
-RUN_DONE = "RUN_DONE"
-RUN_EXCEPTION = "RUN_EXCEPTION"
-RUN_TIMEOUT = "RUN_TIMEOUT"
-PROCESS_CRASHED = "PROCESS_CRASHED"
-LOAD_TIMEOUT = "LOAD_TIMEOUT"
-CANCELLED = "CANCELLED"
-# not an attempt of the mini batch: init() failed in the process that was to run it
-INIT_FAILED = "INIT_FAILED"
+from daskprs.status import USER_FAILURES, Attempt
 
-FAILED_STATUSES = frozenset({RUN_EXCEPTION, RUN_TIMEOUT, PROCESS_CRASHED, LOAD_TIMEOUT})
+# Attempt statuses (product.md §1.3; daskprs.status explains each)
+RUN_DONE = Attempt.RUN_DONE
+RUN_EXCEPTION = Attempt.RUN_EXCEPTION
+RUN_TIMEOUT = Attempt.RUN_TIMEOUT
+PROCESS_CRASHED = Attempt.PROCESS_CRASHED
+LOAD_TIMEOUT = Attempt.LOAD_TIMEOUT
+CANCELLED = Attempt.CANCELLED
+WORKER_LOST = Attempt.WORKER_LOST
+INIT_FAILED = Attempt.INIT_FAILED
+NOT_RUN = Attempt.NOT_RUN
+
+FAILED_STATUSES = USER_FAILURES
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class ProcessConfig:
     task_overhead_timeout: float = 30.0  # seconds to load a mini batch
     run_timeout: float = 60.0  # seconds for one run() call
     processes_per_worker: int = 1
-    init_timeout: float | None = None  # None: init() is not killed (Azure's current rule)
+    shutdown_timeout: float = 60.0  # seconds for shutdown() (config daskprs.shutdown-timeout)
     resource_monitor_interval: float = 600.0  # sys/perf sampling; 0 turns it off
     process_memory_limit: int | None = None  # bytes of RSS; past it the process is killed
     # code shipping to workers that do not share the driver's disk (runtime.code)

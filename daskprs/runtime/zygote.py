@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import contextlib
 import os
 import pickle
 import select
@@ -26,7 +27,11 @@ import struct
 import subprocess
 import sys
 import threading
+import time
+import uuid
 from typing import Any
+
+from daskprs.runtime import reaper
 
 _HEADER = struct.Struct("!I")
 PRELOAD = (
@@ -72,6 +77,7 @@ def _recv(sock: socket.socket, fds_out: list[int] | None = None) -> Any:
 
 # ----------------------------------------------------------------------------- zygote process
 def _serve(sock: socket.socket) -> int:
+    reaper.become_subreaper()  # double-forked descendants of entry processes come back here
     for name in PRELOAD:
         try:
             __import__(name)
@@ -93,7 +99,8 @@ def _serve(sock: socket.socket) -> int:
         try:
             msg = _recv(sock, fds)
         except (EOFError, OSError):
-            return 0  # the worker went away; children die with us (PDEATHSIG)
+            _kill_everything()  # the worker went away: nothing we started may outlive it
+            return 0
         if msg[0] != "spawn" or len(fds) != 2:
             _send(sock, ("error", f"bad request {msg[0]!r}"))
             continue
@@ -133,22 +140,55 @@ def _serve(sock: socket.socket) -> int:
                 os._exit(code)
         for fd in fds:
             os.close(fd)
+        _ENTRIES.add(pid)
         _send(sock, ("pid", pid))
 
 
+_ENTRIES: set[int] = set()  # entry processes forked here and not reaped yet
+
+
 def _reap(sock: socket.socket) -> None:
+    """Reap ended children: entry processes (reported to the worker) and adopted orphans."""
+    ended = False
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
-        code = os.waitstatus_to_exitcode(status)
+            break
+        if pid not in _ENTRIES:
+            continue  # an adopted orphan that ended
+        _ENTRIES.discard(pid)
+        ended = True
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)  # what it started in its own group dies with it
         try:
-            _send(sock, ("exit", pid, code))
+            _send(sock, ("exit", pid, os.waitstatus_to_exitcode(status)))
         except OSError:
-            return
+            break
+    if ended and not _ENTRIES:
+        _kill_adopted()
+
+
+def _kill_adopted() -> None:
+    """No entry process is left: orphans adopted from them (setsid + double fork) go too."""
+    me = os.getpid()
+    reaper.kill(p.pid for p in reaper.snapshot() if p.ppid == me)
+
+
+def _kill_everything() -> None:
+    for pid in list(_ENTRIES):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    zygote_id = os.environ.get("DASKPRS_ZYGOTE_ID", "")
+    me = os.getpid()
+    procs = reaper.snapshot()
+    reaper.kill(
+        p.pid
+        for p in procs
+        if p.ppid == me or (zygote_id and p.marks.get("DASKPRS_ZYGOTE_ID") == zygote_id)
+    )
 
 
 def main() -> int:
@@ -161,20 +201,39 @@ def main() -> int:
 
 # ----------------------------------------------------------------------------- worker side
 class ZygoteChild:
-    """A Popen-like handle on a process forked by the zygote."""
+    """A Popen-like handle on a process forked by the zygote.
+
+    The zygote reports each child's exit. If the zygote itself died (killed, OOM), no report
+    will come: the child died with it (PR_SET_PDEATHSIG), and ``/proc`` says whether it is gone.
+    """
 
     def __init__(self, zygote: Zygote, pid: int) -> None:
         self.zygote = zygote
         self.pid = pid
 
     def poll(self) -> int | None:
-        return self.zygote.exit_codes.get(self.pid)
+        code = self.zygote.exit_codes.get(self.pid)
+        if code is None and not self.zygote.alive and reaper._stat(self.pid) is None:
+            return -signal.SIGKILL  # it died with the zygote; its real status is lost
+        return code
 
     def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self.zygote.cond:
-            if not self.zygote.cond.wait_for(lambda: self.pid in self.zygote.exit_codes, timeout):
-                raise subprocess.TimeoutExpired("entry process", timeout or 0)
-            return self.zygote.exit_codes[self.pid]
+            while True:
+                code = self.poll()
+                if code is not None:
+                    return code
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired("entry process", timeout or 0)
+                # the zygote wakes us when it reports; once it is dead, /proc is polled
+                self.zygote.cond.wait(0.05 if not self.zygote.alive else left)
+
+    @property
+    def lost_with_zygote(self) -> bool:
+        """True when the process died because the zygote died (not by its own doing)."""
+        return not self.zygote.alive and self.pid not in self.zygote.exit_codes
 
     def kill(self) -> None:
         try:
@@ -190,11 +249,15 @@ class Zygote:
         self._replies: list[Any] = []
         self._lock = threading.Lock()  # one spawn request at a time
         parent, child = socket.socketpair()
+        # every process forked from the zygote (and every one they exec, unless it clears its
+        # environment) carries this mark: what a dead zygote leaves behind can be found
+        self.id = uuid.uuid4().hex
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "daskprs.runtime.zygote", str(child.fileno())],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # no terminal signals (Ctrl-C, a kernel's SIGINT)
+            env={**os.environ, "DASKPRS_ZYGOTE_ID": self.id},
         )
         child.close()
         self.sock = parent
@@ -210,6 +273,8 @@ class Zygote:
                 with self.cond:
                     self.alive = False
                     self.cond.notify_all()
+                # killed (OOM, kill -9): what its children started is not cleaned by it
+                reaper.kill_marked("DASKPRS_ZYGOTE_ID", self.id)
                 return
             with self.cond:
                 if msg[0] == "exit":
@@ -232,13 +297,15 @@ class Zygote:
         return ZygoteChild(self, reply[1])
 
     def close(self) -> None:
-        try:
+        """Stop the zygote: it kills what it started when its socket closes."""
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
-        if self.proc.poll() is None:
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        reaper.kill_marked("DASKPRS_ZYGOTE_ID", self.id)
 
 
 _zygote: Zygote | None = None

@@ -51,9 +51,3 @@ def test_error_threshold_counts_items_and_percent():
     assert pct.crossed() is None
     pct.record(rec(1, 1, RUN_EXCEPTION), final=True)
     assert "allowed_failed_percent" in pct.crossed()
-
-
-def test_failed_attempt_without_total_uses_hint():
-    acc = Accounts(1, append_row=False, thresholds=Thresholds())
-    acc.record(AttemptRecord(0, 1, RUN_TIMEOUT), final=True, total_hint=5)
-    assert acc.failed_items == 5
