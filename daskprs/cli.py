@@ -86,6 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(f"daskprs: error: {exc}", file=sys.stderr)
         return EXIT_SPEC
+    except Exception as exc:  # noqa: BLE001 - the run ended; job.json holds its final status
+        if os.environ.get("DASKPRS_DEBUG"):
+            raise
+        print(f"daskprs: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("daskprs: (set DASKPRS_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _create(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ import json
 import os
 from typing import Any
 
+from daskprs.atomic import write_text
 from daskprs.errors import PipelineSpecError
 from daskprs.spec.model import ParallelStep
 
@@ -151,7 +152,4 @@ def check(path: str, new: dict, *, step: str, source: str | None, force_replan: 
 
 def save(path: str, fp: dict) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(fp, fh, indent=1)
-    os.replace(tmp, path)
+    write_text(path, json.dumps(fp, indent=1))

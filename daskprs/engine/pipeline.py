@@ -23,6 +23,7 @@ from typing import Any
 
 from distributed import Client
 
+from daskprs.atomic import write_text
 from daskprs.engine import fingerprint
 from daskprs.engine.cluster import open_client
 from daskprs.engine.lock import RunLock
@@ -356,12 +357,4 @@ def _write_job_json(job: PipelineJob, result: JobResult, rd: RunDir) -> None:
     doc["updated"] = dt.datetime.now(dt.timezone.utc).isoformat()
     doc["driver"] = {"pid": os.getpid(), "host": socket.gethostname()}
     doc["spec"] = job.raw
-    tmp = f"{rd.job_json}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, default=str)
-        os.replace(tmp, rd.job_json)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text(rd.job_json, json.dumps(doc, indent=2, default=str))

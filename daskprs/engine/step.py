@@ -304,7 +304,7 @@ def run_parallel_step(
             for note in info.notes:
                 progress.message(note)
                 logs.overview(note)
-            run.submit_all(todo, processes=info.workers * step.max_concurrency_per_instance)
+            run.submit_all(todo, processes=info.capacity * step.max_concurrency_per_instance)
             run.loop()
         if not run.cause:
             run.cause = policy.accounts.crossed() or ""

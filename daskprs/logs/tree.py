@@ -3,12 +3,12 @@ overview and sys/job_report/processed_mini-batches.csv (product.md §5)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import os
 from typing import IO
 
+from daskprs.atomic import write_text
 from daskprs.runtime.protocol import AttemptRecord
 
 CSV_HEADER = [
@@ -105,22 +105,9 @@ class StepLogs:
         self._csv_fh.close()
 
     def result(self, lines: list[str]) -> None:
-        write_atomic(os.path.join(self.dir, "job_result.txt"), "\n".join(lines) + "\n")
+        write_text(os.path.join(self.dir, "job_result.txt"), "\n".join(lines) + "\n")
 
     def errors(self, lines: list[str]) -> None:
-        write_atomic(
+        write_text(
             os.path.join(self.dir, "job_error.txt"), "\n".join(lines) + ("\n" if lines else "")
         )
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write ``path`` whole or not at all (a temp file beside it, renamed over it)."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

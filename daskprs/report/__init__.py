@@ -7,6 +7,8 @@ import html
 import os
 import traceback
 
+from daskprs.atomic import write_text
+
 __all__ = ["write_report"]
 
 
@@ -27,11 +29,8 @@ def write_report(run_dir: str) -> str:
     except Exception:  # noqa: BLE001 - the report must not take the run down with it
         page = _fallback(run_dir, traceback.format_exc())
     path = os.path.join(run_dir, "report.html")
-    tmp = f"{path}.tmp"
     os.makedirs(run_dir, exist_ok=True)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(page)
-    os.replace(tmp, path)
+    write_text(path, page)
     return path
 
 

@@ -37,9 +37,10 @@ class Started:
     """What a backend tells the engine after start: where the processes run."""
 
     config: ProcessConfig  # as the processes see it (worker addresses, shipped code)
-    workers: int  # hosts of entry processes
+    workers: int  # hosts of entry processes now
     processes_per_worker: int
     notes: list[str] = field(default_factory=list)
+    capacity: int = 0  # hosts to plan work for (instance_count: more workers may join)
 
 
 class Backend(Protocol):
@@ -152,8 +153,10 @@ class DaskBackend:
         # that is cut at close, so the client does not keep the run's state alive
         self._forward = _Forwarder(self._on_event)
         self.client.subscribe_topic(plugin.event_topic(config.run_id), self._forward)
-        workers = max(placement.workers, instance_count)  # more may join
-        return Started(config, workers, config.processes_per_worker, placement.notes)
+        capacity = max(placement.workers, instance_count)  # more may join
+        return Started(
+            config, placement.workers, config.processes_per_worker, placement.notes, capacity
+        )
 
     def submit(self, items: Items, priority: int = 0) -> None:
         from daskprs.runtime.plugin import run_group
@@ -310,7 +313,7 @@ class InProcessBackend:
         self._executor = concurrent.futures.ThreadPoolExecutor(
             threads, thread_name_prefix="daskprs-inprocess"
         )
-        return Started(config, instances, config.processes_per_worker)
+        return Started(config, instances, config.processes_per_worker, capacity=instances)
 
     def submit(self, items: Items, priority: int = 0) -> None:
         assert self._executor is not None

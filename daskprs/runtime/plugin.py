@@ -8,6 +8,7 @@ worker internals.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import dataclasses
 import os
@@ -50,6 +51,7 @@ class ProcessPool:
         self._all: list[EntryProcess] = []
         self._count = 0
         self._lock = threading.Lock()
+        self._close_lock = threading.Lock()
         self.aborted = False
         # Every process is started from this one long-lived thread: a child asks Linux to kill
         # it when the thread that started it ends (PR_SET_PDEATHSIG), so that thread must live
@@ -159,8 +161,12 @@ class ProcessPool:
     def close(self) -> list[str]:
         """shutdown() in every live process, in parallel, each bounded by the config's
         ``shutdown_timeout``; every process is gone afterwards. Returns the errors."""
-        if self._closed is not None:
+        with self._close_lock:
+            if self._closed is None:
+                self._closed = self._close()
             return self._closed
+
+    def _close(self) -> list[str]:
         with self._lock:
             procs = list(self._all)
         errors: list[str] = []
@@ -179,7 +185,6 @@ class ProcessPool:
         for t in threads:
             t.join()
         self._spawner.shutdown(wait=False)
-        self._closed = errors
         return errors
 
     _closed: list[str] | None = None
@@ -349,13 +354,16 @@ def run_group(run_id: str, items: list[tuple[Any, int]]) -> list[AttemptRecord]:
     return records
 
 
-def close_run(run_id: str, dask_worker: Any = None) -> list[str]:
+async def close_run(run_id: str, dask_worker: Any = None) -> list[str]:
     """Run on every worker at once with Client.run at the end of a step: shutdown() in all
-    entry processes in parallel. Returns this worker's shutdown errors."""
+    entry processes in parallel. Returns this worker's shutdown errors.
+
+    A coroutine, and the work in a thread: workers that share one event loop (the embedded
+    cluster) would otherwise close one after another."""
     worker = dask_worker or get_worker()
     plugin = worker.plugins.get(plugin_name(run_id))
     if isinstance(plugin, PrsWorkerPlugin):
-        return plugin.close()
+        return await asyncio.to_thread(plugin.close)
     return []
 
 

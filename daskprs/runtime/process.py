@@ -180,7 +180,8 @@ class EntryProcess:
             msg = self._receive(time.monotonic() + timeout)
             error = str(msg[1]) if msg[0] == "bye" else ""
         except _Deadline:
-            error = f"shutdown() did not finish in {timeout:g} seconds; the process was killed"
+            self.kill()
+            return f"shutdown() did not finish in {timeout:g} seconds; the process was killed"
         except (ProcessDied, OSError) as exc:
             error = f"shutdown() did not complete: {exc}"
         try:

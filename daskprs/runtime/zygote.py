@@ -232,8 +232,11 @@ class ZygoteChild:
 
     @property
     def lost_with_zygote(self) -> bool:
-        """True when the process died because the zygote died (not by its own doing)."""
-        return not self.zygote.alive and self.pid not in self.zygote.exit_codes
+        """True when the process died because the zygote died (not by its own doing). The
+        zygote is given a moment: its children die while it is still exiting."""
+        if self.pid in self.zygote.exit_codes:
+            return False
+        return self.zygote.dead_within(0.25)
 
     def kill(self) -> None:
         try:
@@ -282,6 +285,14 @@ class Zygote:
                 else:
                     self._replies.append(msg)
                 self.cond.notify_all()
+
+    def dead_within(self, seconds: float) -> bool:
+        """Whether the zygote process is gone, or goes within ``seconds``."""
+        try:
+            self.proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     def spawn(self, fds: list[int], stdout_path: str, stderr_path: str) -> ZygoteChild:
         with self._lock:

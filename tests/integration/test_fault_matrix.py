@@ -10,9 +10,8 @@ import json
 import os
 import time
 
-import psutil
-
 import daskprs
+from tests.helpers.leaks import entry_processes
 from tests.integration.conftest import read_lines
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
@@ -102,10 +101,7 @@ def test_every_fault_at_once_equals_the_fault_free_run(job_folder, client, tmp_p
             "PROCESS_CRASHED",
         ]
     )
-    me = psutil.Process()
-    assert not [
-        p for p in me.children(recursive=True) if "daskprs.runtime.child" in " ".join(p.cmdline())
-    ]
+    assert not entry_processes()
     figures = {
         "mini_batches": step.counts["mini_batches"],
         "rows": len(expected),

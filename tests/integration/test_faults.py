@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import os
 
-import psutil
 import pytest
 
 import daskprs
+from tests.helpers.leaks import entry_processes
 from tests.integration.conftest import read_lines
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
@@ -20,13 +20,6 @@ def attempts(result, step="job"):
     )
     with open(path) as fh:
         return list(csv.DictReader(fh))
-
-
-def entry_processes():
-    me = psutil.Process()
-    return [
-        p for p in me.children(recursive=True) if "daskprs.runtime.child" in " ".join(p.cmdline())
-    ]
 
 
 # A fault on the first attempt of mini batches whose first id is in FAULTY; a marker file per

@@ -1,0 +1,23 @@
+"""Writing a file whole or not at all: a temp file beside it, renamed over it, removed again
+when anything fails (a full disk leaves neither a half file nor a stray temp file)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+
+def write_text(path: str, text: str, mode: int | None = None) -> None:
+    """Replace ``path`` with ``text`` atomically; ``mode`` (e.g. 0o600) is set before the
+    rename, so the file is never readable with wider permissions."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (imported by tests and conftest files alike; no fixtures here)."""
