@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from daskprs.errors import (
     DaskPrsError,
-    EntryScriptError,
-    JobFailed,
     MLTableError,
     PipelineSpecError,
     SpecError,
@@ -60,8 +58,6 @@ __all__ = [
     "load_component",
     "parallel_run_function",
     "pipeline",
-    "EntryScriptError",
-    "JobFailed",
     "MLTableError",
     "PipelineSpecError",
     "SpecError",

@@ -6,8 +6,9 @@
     ├── SpecError (ValueError)            bad input found before anything ran -> exit code 2
     │   ├── PipelineSpecError             pipeline / parallel / component YAML
     │   └── MLTableError                  an MLTable file, its paths or its data files
-    ├── EntryScriptError (RuntimeError)   the user's entry script cannot be used (no run(), ...)
-    └── JobFailed (RuntimeError)          the job ran and failed (threshold, init, timeouts)
+
+A job that runs and fails is not an exception: its result says ``Failed`` (``result.status``,
+job.json, exit code 1), with the cause in ``result.steps[name].cause`` and job_result.txt.
 
 Every error survives pickling: it crosses process boundaries (entry-script processes,
 Dask workers, the driver).
@@ -47,11 +48,3 @@ class PipelineSpecError(SpecError):
 
 class MLTableError(SpecError):
     """An MLTable file is invalid, or names data that does not exist or cannot be read."""
-
-
-class EntryScriptError(DaskPrsError, RuntimeError):
-    """The entry script cannot be used as a parallel-job entry script."""
-
-
-class JobFailed(DaskPrsError, RuntimeError):
-    """The job ran and ended ``Failed``; the message is the first line of job_result.txt."""

@@ -66,3 +66,14 @@ class Job(_Text):
 
 
 FINAL_JOB_STATUSES = frozenset({Job.COMPLETED, Job.FAILED, Job.CANCELED})
+
+#: how the report and the logs name each attempt status
+LABELS: dict[str, str] = {
+    Attempt.RUN_DONE: "done",
+    Attempt.RUN_EXCEPTION: "exception",
+    Attempt.RUN_TIMEOUT: "timeout",
+    Attempt.PROCESS_CRASHED: "process crashed",
+    Attempt.LOAD_TIMEOUT: "load timeout",
+    Attempt.CANCELLED: "cancelled",
+    Attempt.WORKER_LOST: "lost by daskprs (re-run, not counted)",
+}

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import math
 
-import pyarrow as pa
 import pyarrow.parquet as pq
-
-from daskprs.data.mltable_spec import MLTable
-from daskprs.data.readers import Part, open_binary
-from daskprs.errors import MLTableError
 
 
 def row_group_sizes(metadata: pq.FileMetaData) -> list[tuple[int, int]]:
@@ -56,19 +51,3 @@ def plan_row_groups(
     if current or not pieces:
         pieces.append((tuple(current), 0, None))
     return pieces
-
-
-def plan_parquet_file(table: MLTable, path: str, index: int, size: int) -> list[Part]:
-    try:
-        with open_binary(path, table.storage_options) as f:
-            metadata = pq.ParquetFile(f).metadata
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise MLTableError(
-            f"{path!r} is not a readable parquet file ({exc})",
-            file=table.source_file,
-            key=table.reader.key if table.reader else None,
-        ) from None
-    return [
-        Part(path, index, row_groups=rgs, row_start=start, row_stop=stop)
-        for rgs, start, stop in plan_row_groups(row_group_sizes(metadata), size)
-    ]

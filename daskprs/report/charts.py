@@ -18,6 +18,8 @@ from daskprs.report.svg import (
     time_axis,
     value_axis,
 )
+from daskprs.status import LABELS
+from daskprs.status import Attempt as S
 
 WIDTH = 1000
 LEFT = 140
@@ -27,24 +29,17 @@ RIGHT = 16
 # bar costs ~80 us to render and ~250 bytes of page.
 MAX_BARS = 2000
 
-STATUS_COLORS = {
-    "RUN_DONE": "#2f9e67",
+STATUS_COLORS: dict[str, str] = {
+    S.RUN_DONE: "#2f9e67",
     "SHORT_RETURN": "#a3b93b",
-    "RUN_EXCEPTION": "#d64545",
-    "RUN_TIMEOUT": "#e8871e",
-    "PROCESS_CRASHED": "#8e44ad",
-    "LOAD_TIMEOUT": "#c9a227",
-    "CANCELLED": "#9aa5b1",
+    S.RUN_EXCEPTION: "#d64545",
+    S.RUN_TIMEOUT: "#e8871e",
+    S.PROCESS_CRASHED: "#8e44ad",
+    S.LOAD_TIMEOUT: "#c9a227",
+    S.CANCELLED: "#9aa5b1",
+    S.WORKER_LOST: "#5b6b7c",
 }
-STATUS_LABELS = {
-    "RUN_DONE": "done",
-    "SHORT_RETURN": "done, short return",
-    "RUN_EXCEPTION": "exception",
-    "RUN_TIMEOUT": "timeout",
-    "PROCESS_CRASHED": "process crashed",
-    "LOAD_TIMEOUT": "load timeout",
-    "CANCELLED": "cancelled",
-}
+STATUS_LABELS: dict[str, str] = {**LABELS, "SHORT_RETURN": "done, short return"}
 PALETTE = ["#2f6fdb", "#e8871e", "#2f9e67", "#d64545", "#8e44ad", "#17a2b8", "#c9a227", "#6c757d"]
 
 

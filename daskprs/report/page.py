@@ -13,6 +13,7 @@ from daskprs.report.rundir import Failure, RunView, StepView, parse_time, rel_hr
 from daskprs.report.settings import Setting
 from daskprs.report.style import CSS
 from daskprs.report.svg import esc, fmt_seconds
+from daskprs.status import LABELS
 
 MAX_FAILURE_ROWS = 200
 _ABS_PATH = re.compile(r"(?<![\w/])(/[^\s\"'<>]+?)(?=[.,;:)]?(?:\s|$))")
@@ -182,16 +183,8 @@ def _settings(step: StepView) -> str:
 
 
 def _attempt_chain(f: Failure) -> str:
-    names = {
-        "RUN_DONE": "done",
-        "RUN_EXCEPTION": "exception",
-        "RUN_TIMEOUT": "timeout",
-        "PROCESS_CRASHED": "crashed",
-        "LOAD_TIMEOUT": "load timeout",
-        "CANCELLED": "cancelled",
-    }
     return " → ".join(
-        f"{a.attempt}: {names.get(a.status, a.status)}" + (" (short)" if a.short_return else "")
+        f"{a.attempt}: {LABELS.get(a.status, a.status)}" + (" (short)" if a.short_return else "")
         for a in f.attempts
     )
 

@@ -18,8 +18,9 @@ from typing import Any
 import yaml
 
 from daskprs.report.settings import StepSettings, step_settings
+from daskprs.status import USER_FAILURES
 
-FAILED_STATUSES = frozenset({"RUN_EXCEPTION", "RUN_TIMEOUT", "PROCESS_CRASHED", "LOAD_TIMEOUT"})
+FAILED_STATUSES = USER_FAILURES
 _PARENT_JOB = re.compile(r"parent\.jobs\.([A-Za-z0-9_]+)\.outputs")
 _SCHEDULED = re.compile(r"Scheduled (\d+) mini batches")
 _RUNTIME_FRAME = re.compile(r"[\\/]daskprs[\\/]runtime[\\/]")

@@ -102,10 +102,6 @@ class ParallelStep:
     def processes(self) -> int:
         return self.instance_count * self.max_concurrency_per_instance
 
-    @property
-    def effective_error_threshold(self) -> int:
-        return self.error_threshold
-
 
 @dataclass(frozen=True)
 class CommandStep:

@@ -172,8 +172,12 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
     job_folder.script(
         "import time\ndef run(mini_batch):\n    time.sleep(0.3)\n    return mini_batch[['id']]\n"
     )
+    # no retries and no failed mini batch allowed: a loss charged to the user would fail it
     yml = job_folder.parallel_yaml(
-        {"type": "mltable", "path": "./table", "mode": "direct"}, mini_batch_size="1kb"
+        {"type": "mltable", "path": "./table", "mode": "direct"},
+        mini_batch_size="1kb",
+        retry_settings={"max_retries": 0, "timeout": 30},
+        mini_batch_error_threshold=0,
     )
     with dask_cluster(tmp_path / "c", n_workers=2) as (address, procs):
         wait_for_workers(address, 2)
@@ -191,6 +195,7 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
     doc = json.loads(out)
     lines = open(doc["outputs"]["job.result"]).read().splitlines()
     assert [int(x) for x in lines] == list(range(1200))  # nothing lost, nothing twice, in order
+    assert doc["steps"]["job"]["counts"]["failed_mini_batches"] == 0
 
 
 def test_a_worker_joining_mid_job_gets_work(tmp_path, job_folder):
