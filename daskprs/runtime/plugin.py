@@ -63,13 +63,21 @@ class ProcessPool:
             self._free.put(self._spawn())
 
     def _spawn(self) -> EntryProcess:
+        """A new entry process (started from the spawner thread). Refused once the pool is
+        closing: a replacement started by a task that is still winding down would outlive
+        the step."""
         with self._lock:
+            if self._closing:
+                raise RuntimeError("the entry-process pool is closed")
             name = f"process{self._count:03d}"
             self._count += 1
             proc = EntryProcess(self.config, self.node, name)
             self._all.append(proc)
-        self._spawner.submit(proc.start).result()
+            started = self._spawner.submit(proc.start)
+        started.result()
         return proc
+
+    _closing = False
 
     def run_group(
         self, items: list[tuple[Any, int]], report: Callable[[AttemptRecord], None] | None = None
@@ -168,6 +176,9 @@ class ProcessPool:
 
     def _close(self) -> list[str]:
         with self._lock:
+            self._closing = True
+        self._spawner.shutdown(wait=True)  # starts already asked for finish first
+        with self._lock:
             procs = list(self._all)
         errors: list[str] = []
 
@@ -184,7 +195,6 @@ class ProcessPool:
             t.start()
         for t in threads:
             t.join()
-        self._spawner.shutdown(wait=False)
         return errors
 
     _closed: list[str] | None = None
