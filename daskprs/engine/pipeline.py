@@ -356,5 +356,13 @@ def _write_job_json(job: PipelineJob, result: JobResult, rd: RunDir) -> None:
     doc["source"] = job.source_file
     doc["updated"] = dt.datetime.now(dt.timezone.utc).isoformat()
     doc["driver"] = {"pid": os.getpid(), "host": socket.gethostname()}
+    # the resolved pipeline, for readers of the run dir (the report): no re-parsing needed
+    doc["plan"] = {
+        name: {
+            "type": "parallel" if isinstance(step, ParallelStep) else "command",
+            "depends_on": list(step.depends_on),
+        }
+        for name, step in job.steps.items()
+    }
     doc["spec"] = job.raw
     write_text(rd.job_json, json.dumps(doc, indent=2, default=str))

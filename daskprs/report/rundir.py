@@ -18,11 +18,10 @@ from typing import Any
 import yaml
 
 from daskprs.report.settings import StepSettings, step_settings
+from daskprs.rundir import StepDir
 from daskprs.status import USER_FAILURES
 
 FAILED_STATUSES = USER_FAILURES
-_PARENT_JOB = re.compile(r"parent\.jobs\.([A-Za-z0-9_]+)\.outputs")
-_SCHEDULED = re.compile(r"Scheduled (\d+) mini batches")
 _RUNTIME_FRAME = re.compile(r"[\\/]daskprs[\\/]runtime[\\/]")
 _CARETS = re.compile(r"^\s*[\^~]+\s*$")
 
@@ -246,7 +245,10 @@ def load_run(run_dir: str) -> RunView:
     for name in names:
         raw = raw_steps.get(name, {})
         summary = done.get(name) if isinstance(done.get(name), dict) else None
+        plan = doc.get("plan", {}).get(name) if isinstance(doc.get("plan"), dict) else None
         step = _load_step(run_dir, name, raw, summary, run.status, running_seen, problems)
+        if isinstance(plan, dict):
+            step.depends_on = sorted(str(d) for d in plan.get("depends_on", ()))
         running_seen = running_seen or step.status == "Running"
         run.steps.append(step)
     return run
@@ -323,7 +325,6 @@ def _load_step(
         name=name,
         kind=kind,
         status="",
-        depends_on=sorted(set(_PARENT_JOB.findall(json.dumps(raw, default=str))) - {name}),
         settings=step_settings(raw) if raw else None,
         logs_rel=os.path.relpath(logs, run_dir),
         logs_exists=os.path.isdir(logs),
@@ -357,7 +358,7 @@ def _load_step(
         step.error_lines = [ln for ln in errors.splitlines() if ln.strip()]
     _load_attempts(step, logs, problems)
     _load_perf(step, logs)
-    step.planned = _planned(logs)
+    step.planned = _planned(os.path.join(run_dir, name))
     if not step.counts and step.attempts:
         step.counts = _counts_so_far(step.attempts, step.planned)
         step.counts_final = False
@@ -410,16 +411,14 @@ def _load_perf(step: StepView, logs: str) -> None:
                 step.perf.setdefault(node, {})[name] = PerfTable(*table)
 
 
-def _planned(logs: str) -> int | None:
+def _planned(step_dir: str) -> int | None:
+    """Mini batches planned, from the plan's fingerprint (``<step>/state/plan.json``)."""
+    text = _read_text(StepDir(step_dir).plan)
     try:
-        names = sorted(n for n in os.listdir(logs) if n.startswith("job_progress_overview."))
-    except OSError:
+        value = json.loads(text)["mini_batches"] if text else None
+    except (ValueError, KeyError, TypeError):
         return None
-    planned = None
-    for name in names:
-        for match in _SCHEDULED.finditer(_read_text(os.path.join(logs, name)) or ""):
-            planned = int(match.group(1))
-    return planned
+    return int(value) if isinstance(value, int) else None
 
 
 def _counts_so_far(attempts: list[Attempt], planned: int | None) -> dict[str, int]:

@@ -102,6 +102,10 @@ def test_component_file_settings_are_merged_under_the_step(tmp_path):
     doc = json.loads(open(os.path.join(run, "job.json")).read())
     doc["source"] = str(tmp_path / "pipeline.yml")
     doc["steps"] = {"prep": {"status": "Completed"}}
+    doc["plan"] = {  # as the engine records the resolved pipeline
+        "prep": {"type": "command", "depends_on": []},
+        "score": {"type": "parallel", "depends_on": ["prep"]},
+    }
     open(os.path.join(run, "job.json"), "w").write(json.dumps(doc))
     view = load_run(run)
     score = {s.name: s for s in view.steps}["score"]
