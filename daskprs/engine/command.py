@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from daskprs.engine.step import COMPLETED, FAILED, StepResult
+from daskprs.mltable._fallback import command_environment
 from daskprs.spec.model import CommandStep
 
 _BINDING = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_]+)\s*\}\}")
@@ -80,6 +81,7 @@ def run_command_step(
     env.update({k: str(v) for k, v in step.environment_variables.items()})
     # `python` in a command is the interpreter running daskprs (the job's environment)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env = command_environment(env)  # `import mltable` -> daskprs.mltable if mltable is missing
     stdout_path = os.path.join(logs_dir, "user_logs", "std_log.txt")
     os.makedirs(os.path.dirname(stdout_path), exist_ok=True)
     with open(stdout_path, "wb") as log:

@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from types import ModuleType
 from typing import Any
 
+from daskprs.mltable._fallback import install as install_mltable_fallback
 from daskprs.runtime.protocol import ProcessConfig, spool_name
 
 EXIT_INIT_FAILED = 72  # as the Azure driver
@@ -322,6 +323,7 @@ def main(argv: list[str]) -> int:
     if zygote_id:  # keep the zygote's mark for what this process execs (runtime.reaper)
         os.environ["DASKPRS_ZYGOTE_ID"] = zygote_id
     child.setup(config, node, process_name, workdir)
+    install_mltable_fallback()  # `import mltable` -> daskprs.mltable if mltable is not installed
     error = child.init()
     if error:
         conn_out.send(("init_failed", error))
