@@ -212,8 +212,20 @@ def check_paths(items: Any, file: str | None, key: str = "paths") -> list[dict[s
 # ---------------------------------------------------------------------------- data layer form
 
 
-def parser_step(step: Any, key: str, file: str | None) -> Any:
-    """A canonical step in the spelling daskprs.data.mltable_spec parses."""
+def portable(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` as ``save()`` writes it: canonical, except that the steps are spelled as the
+    MLTable schema documents them (``{pattern, ignore_case, invert}``, no default
+    ``ignore_errors`` / ``path_column`` on ``extract_columns_from_partition_format``), which both
+    mltable and daskprs's jobs read (daskprs.data does not accept rslex's spellings)."""
+    steps = doc.get("transformations")
+    if not isinstance(steps, list):
+        return doc
+    return {**doc, "transformations": [parser_step(s, "", None, strict=False) for s in steps]}
+
+
+def parser_step(step: Any, key: str, file: str | None, strict: bool = True) -> Any:
+    """A canonical step in the spelling daskprs.data.mltable_spec parses (``strict``: an option
+    it cannot honour is an MLTableError; else it is left as it is)."""
     if not (isinstance(step, dict) and len(step) == 1):
         return step
     name, args = next(iter(step.items()))
@@ -233,7 +245,9 @@ def parser_step(step: Any, key: str, file: str | None) -> Any:
         args = dict(args)
         for option, default in _EXTRACT_DEFAULTS.items():
             value = args.pop(option, default)
-            if value != default:
+            if value != default and not strict:
+                args[option] = value
+            elif value != default:
                 raise MLTableError(
                     f"only {default!r} is supported by daskprs (see {DOCS}), got {value!r}",
                     file=file,

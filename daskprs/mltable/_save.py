@@ -6,6 +6,9 @@ climb to the root; URLs stay as given. Colocated: the files are copied under the
 keeping their place relative to the folder the MLTable was loaded from (or, for paths outside
 it, to the first folder below their common parent), and the paths name the copies.
 
+The transformations are written as the MLTable schema spells them (``_document.portable``): the
+real library reads that into the same document, and daskprs jobs read it too.
+
 Every conflict is checked before anything is written (``overwrite=False`` / ``'fail'``), the
 MLTable file is written last and atomically, and on an error the files written so far are
 removed (``if_err_remove_files``).
@@ -56,7 +59,7 @@ def save(
         item, files = _save_path(table, og, processed, dest, remote, colocated)
         new_paths.append(item)
         copies.extend(files)
-    doc = table._to_yaml_dict()
+    doc = _document.portable(table._to_yaml_dict())
     doc["paths"] = new_paths
     targets = [(src, _join(dest, rel, remote)) for src, rel in copies]
     mltable_file = _join(dest, MLTABLE_FILE_NAME, remote)
