@@ -21,6 +21,7 @@ from typing import Any
 
 from daskprs.data import paths as _paths
 from daskprs.data.mltable_spec import READERS, _Ctx, _parse_transformations
+from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
 from daskprs.mltable._errors import DOCS
 
@@ -305,13 +306,21 @@ def validate_steps(steps: Any, file: str | None) -> None:
                 "a second reader; an MLTable has one reader transformation", file=file, key=key
             )
         try:
-            _parse_transformations(ctx, [parser_step(step, key, file)])
+            _, transforms = _parse_transformations(ctx, [parser_step(step, key, file)])
         except MLTableError as exc:
             raise MLTableError(
                 exc.message,
                 file=file,
                 key=(exc.key or "").replace("transformations[0]", key, 1) or key,
             ) from None
+        for t in transforms:
+            if t.name == "extract_columns_from_partition_format":
+                try:
+                    parse_partition_format(t.partition_format)
+                except ValueError as exc:
+                    raise MLTableError(
+                        str(exc), file=file, key=f"{key}.{t.name}.partition_format"
+                    ) from None
 
 
 def _validate_post_step(step: dict[str, Any], key: str, file: str | None) -> None:

@@ -9,8 +9,10 @@ document has one more transformation (``_add_transformation_step``), and data is
 from __future__ import annotations
 
 import copy
+import functools
 import random
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import yaml
 
@@ -18,6 +20,7 @@ from daskprs.errors import MLTableError
 from daskprs.mltable import _document, _read
 from daskprs.mltable._datatype import DataType
 from daskprs.mltable._errors import (
+    MLTableArgumentError,
     MLTableNotImplementedError,
     MLTableValidationError,
     argument_error,
@@ -27,6 +30,25 @@ _VALIDATE_ERR_MSG = (
     "Can not load data from this MLTable's associated datastores. Please check the associated "
     "paths."
 )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _names_the_table(method: F) -> F:
+    """Argument errors of ``method`` also name the table (the file it was loaded from, or the
+    ``from_*`` call that built it)."""
+
+    @functools.wraps(method)
+    def wrapper(self: MLTable, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except MLTableArgumentError as exc:
+            if exc.file is not None:
+                raise
+            raise MLTableArgumentError(exc.message, file=self._source, key=exc.key) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class MLTable:
@@ -137,16 +159,19 @@ class MLTable:
         return []
 
     # -- transformations --------------------------------------------------------------------------
+    @_names_the_table
     def take(self, count: int = 20) -> MLTable:
         """The first ``count`` rows."""
         _positive_int("take", "count", count)
         return self._add_transformation_step("take", count)
 
+    @_names_the_table
     def skip(self, count: int) -> MLTable:
         """All but the first ``count`` rows."""
         _positive_int("skip", "count", count)
         return self._add_transformation_step("skip", count)
 
+    @_names_the_table
     def take_random_sample(self, probability: float, seed: int | None = None) -> MLTable:
         """Each row with chance ``probability`` (0 < p < 1); ``seed`` None: a random one."""
         if not (isinstance(probability, float) and 0 < probability < 1):
@@ -160,6 +185,7 @@ class MLTable:
             "take_random_sample", {"probability": probability, "seed": seed}
         )
 
+    @_names_the_table
     def filter(self, expression: str) -> MLTable:
         """The rows for which ``expression`` (e.g. ``'col("a") > 3'``) is true."""
         if not isinstance(expression, str):
@@ -168,6 +194,7 @@ class MLTable:
             )
         return self._add_transformation_step("filter", expression)
 
+    @_names_the_table
     def keep_columns(self, columns: str | list[str] | tuple[str] | set[str]) -> MLTable:
         """Only ``columns`` (a name or a list, tuple or set of names)."""
         columns = _column_names("keep_columns", columns)
@@ -179,6 +206,7 @@ class MLTable:
             )
         return self._add_transformation_step("keep_columns", columns)
 
+    @_names_the_table
     def drop_columns(self, columns: str | list[str] | tuple[str] | set[str]) -> MLTable:
         """All columns but ``columns`` (a name or a list, tuple or set of names)."""
         columns = _column_names("drop_columns", columns)
@@ -189,12 +217,14 @@ class MLTable:
             )
         return self._add_transformation_step("drop_columns", columns)
 
+    @_names_the_table
     def convert_column_types(self, column_types: dict[Any, Any]) -> MLTable:
         """Convert columns: ``{column or (columns, ...): DataType or type name}``."""
         return self._add_transformation_step(
             "convert_column_types", column_type_mappings("convert_column_types", column_types)
         )
 
+    @_names_the_table
     def extract_columns_from_partition_format(self, partition_format: str) -> MLTable:
         """Columns from each file's path, e.g. ``'{Store}/{Brand}/{file}.csv'`` or
         ``'{Date:yyyy/MM/dd}/data.csv'``; matched against the end of the path."""
@@ -208,6 +238,7 @@ class MLTable:
             "extract_columns_from_partition_format", {"partition_format": partition_format}, 0
         )
 
+    @_names_the_table
     def select_partitions(self, partition_index_list: int | list[int]) -> MLTable:
         """Only the partitions (mini batches at the reader's partition size) with these
         indices; ``get_partition_count()`` says how many there are."""
@@ -224,6 +255,7 @@ class MLTable:
             )
         return self._add_transformation_step("select_partitions", indices)
 
+    @_names_the_table
     def random_split(
         self, percent: float = 0.5, seed: int | None = None
     ) -> tuple[MLTable, MLTable]:
@@ -286,6 +318,7 @@ class MLTable:
                 f"{_VALIDATE_ERR_MSG} The table has no rows.", file=self._source
             )
 
+    @_names_the_table
     def save(
         self,
         path: str | None = None,
