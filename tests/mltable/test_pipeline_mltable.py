@@ -137,7 +137,7 @@ def write_job(root: Path) -> Path:
 def client():
     with (
         LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as c,
     ):
