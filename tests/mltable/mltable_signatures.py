@@ -1,7 +1,7 @@
 """Print the public API of the mltable package as JSON: names, parameters, defaults.
 
 Run with the interpreter of the venv that has the real mltable (``.venv-oracle/bin/python``);
-the output is ``mltable_signatures.json``, the snapshot ``test_signatures.py`` holds
+the output is ``mltable_signatures.json``, the snapshot ``test_mltable_signatures.py`` holds
 daskprs.mltable to (regenerate it when moving to a newer mltable). ``describe`` is also what
 the test applies to daskprs.mltable.
 """
