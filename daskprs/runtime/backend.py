@@ -120,18 +120,49 @@ def lost_records(task: str, items: Items, error: str) -> list[AttemptRecord]:
     ]
 
 
-# ------------------------------------------------------------------------------------- Dask
-class DaskBackend:
-    """Mini batches as Dask tasks on the workers of ``client``."""
+class _Tasks:
+    """What both backends share: groups in flight as futures, records through an inbox."""
 
-    def __init__(self, client: Any, *, ship_code: bool = False) -> None:
-        self.client = client
-        self.ship_code = ship_code
+    lost_as = "the task failed"
+
+    def __init__(self) -> None:
         self.inbox = _Inbox()
         self.futures: dict[str, Any] = {}
         self.items: dict[str, Items] = {}
-        self.config: ProcessConfig | None = None
         self._n = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _task_done(self, key: str) -> list[AttemptRecord]:
+        with self._lock:
+            fut = self.futures.pop(key, None)
+            items = self.items.pop(key, [])
+        if fut is None or fut.cancelled():
+            return []
+        try:
+            records: list[AttemptRecord] = fut.result()
+        except Exception as exc:  # the task itself failed: its worker or the task was lost
+            return lost_records(key, items, f"{self.lost_as}: {exc!r}")
+        return records
+
+    def next(self, timeout: float) -> list[AttemptRecord]:
+        return self.inbox.take(timeout, self._task_done)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.futures)
+
+
+# ------------------------------------------------------------------------------------- Dask
+class DaskBackend(_Tasks):
+    """Mini batches as Dask tasks on the workers of ``client``."""
+
+    lost_as = "the Dask task was lost"
+
+    def __init__(self, client: Any, *, ship_code: bool = False) -> None:
+        super().__init__()
+        self.client = client
+        self.ship_code = ship_code
+        self.config: ProcessConfig | None = None
         self._forward: _Forwarder | None = None
         self._plugin_name = ""
 
@@ -177,8 +208,9 @@ class DaskBackend:
             workers=list(chosen) if chosen else None,
             allow_other_workers=bool(chosen),  # a lost chosen worker's work may move
         )
-        self.futures[key] = fut
-        self.items[key] = items
+        with self._lock:
+            self.futures[key] = fut
+            self.items[key] = items
         fut.add_done_callback(lambda f: self.inbox.q.put(("done", str(f.key))))
 
     def _on_event(self, event: tuple[float, dict[str, Any]]) -> None:
@@ -189,24 +221,6 @@ class DaskBackend:
     def _on_local(self, rec: AttemptRecord) -> None:
         """The same, from a worker living in this process (no Dask message involved)."""
         self.inbox.put_records([rec])
-
-    def _task_done(self, key: str) -> list[AttemptRecord]:
-        fut = self.futures.pop(key, None)
-        items = self.items.pop(key, [])
-        if fut is None or fut.status == "cancelled":
-            return []
-        try:
-            records: list[AttemptRecord] = fut.result()
-        except Exception as exc:  # the task itself failed: its worker or the task was lost
-            return lost_records(key, items, f"the Dask task was lost: {exc!r}")
-        return records
-
-    def next(self, timeout: float) -> list[AttemptRecord]:
-        return self.inbox.take(timeout, self._task_done)
-
-    @property
-    def in_flight(self) -> int:
-        return len(self.futures)
 
     def abort(self) -> None:
         from daskprs.runtime.plugin import abort_run
@@ -285,21 +299,17 @@ def _place(instance_count: int, client: Any) -> Placement:
 
 
 # -------------------------------------------------------------------------------- in-process
-class InProcessBackend:
+class InProcessBackend(_Tasks):
     """The entry-process pool driven from this process's threads: no Dask, no cluster.
 
     ``instance_count`` x ``processes_per_worker`` entry processes, one pool per instance
     (``node000``, ``node001``, ...), one thread per process."""
 
     def __init__(self) -> None:
-        self.inbox = _Inbox()
+        super().__init__()
         self.pools: list[Any] = []
-        self.futures: dict[str, concurrent.futures.Future[list[AttemptRecord]]] = {}
-        self.items: dict[str, Items] = {}
-        self._n = itertools.count(1)
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._next_pool = itertools.count()
-        self._lock = threading.Lock()
 
     def start(self, config: ProcessConfig, instance_count: int) -> Started:
         from daskprs.runtime.plugin import ProcessPool
@@ -337,24 +347,6 @@ class InProcessBackend:
             self.futures[key] = fut
             self.items[key] = items
         fut.add_done_callback(lambda _f: self.inbox.q.put(("done", key)))
-
-    def _task_done(self, key: str) -> list[AttemptRecord]:
-        with self._lock:
-            fut = self.futures.pop(key, None)
-            items = self.items.pop(key, [])
-        if fut is None or fut.cancelled():
-            return []
-        try:
-            return fut.result()
-        except Exception as exc:
-            return lost_records(key, items, f"the task failed: {exc!r}")
-
-    def next(self, timeout: float) -> list[AttemptRecord]:
-        return self.inbox.take(timeout, self._task_done)
-
-    @property
-    def in_flight(self) -> int:
-        return len(self.futures)
 
     def abort(self) -> None:
         for pool in self.pools:
