@@ -19,6 +19,7 @@ import yaml
 
 from daskprs.report.settings import StepSettings, step_settings
 from daskprs.rundir import StepDir
+from daskprs.spec import safe_yaml
 from daskprs.status import USER_FAILURES
 
 FAILED_STATUSES = USER_FAILURES
@@ -284,9 +285,8 @@ def _with_component(body: dict[str, Any], base: str, problems: list[str]) -> dic
     path = ref[len("file:") :] if ref.startswith("file:") else ref
     path = path if os.path.isabs(path) else os.path.join(base, path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            comp = yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
+        comp = safe_yaml.load_file(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValueError: refused by safe_yaml
         problems.append(f"component {ref} could not be read for the settings table: {exc}")
         return body
     if not isinstance(comp, dict):

@@ -7,7 +7,7 @@ import ast
 import os
 import re
 
-from daskprs.spec.keys import Where
+from daskprs.spec.keys import Where, short
 
 # folders never packed with the code (daskprs.runtime.code skips the same)
 SKIP_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints", ".venv", "node_modules"})
@@ -98,18 +98,6 @@ def check_code_folder(code_dir: str, where: Where) -> None:
 def is_inside(path: str, folder: str) -> bool:
     """``path`` is ``folder`` or lies under it (both already normalized)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def short(value: object, limit: int = 200) -> str:
-    """``repr(value)``, cut to about ``limit`` characters (never built whole for big values)."""
-    import reprlib
-
-    r = reprlib.Repr()
-    r.maxstring = r.maxother = limit
-    r.maxlist = r.maxtuple = r.maxdict = r.maxset = 20
-    r.maxlevel = 4
-    text = r.repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 30]}...[{len(text) - limit + 30} more]"
 
 
 def _defines(tree: ast.Module, name: str) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from daskprs.errors import PipelineSpecError
+from daskprs.spec import safe_yaml
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -27,8 +28,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
             key=key or None,
         )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
+        value = safe_yaml.load(raw) if raw.strip() else ""
+    except (yaml.YAMLError, safe_yaml.YamlRefused) as exc:
         raise PipelineSpecError(
             f"--set {text!r}: the value is not valid YAML: {exc}", key=key
         ) from exc
