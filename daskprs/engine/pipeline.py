@@ -40,6 +40,7 @@ from daskprs.errors import PipelineSpecError
 from daskprs.rundir import RunDir
 from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob
 from daskprs.status import Job
+from daskprs.spec.output_paths import check_run_outputs
 
 __all__ = ["JobResult", "default_run_dir", "run_job", "SKIPPED"]
 
@@ -118,6 +119,7 @@ def run_job(
     force_replan: bool = False,
     progress: Progress | None = None,
     security: Any = None,
+    overwrite: bool = False,
 ) -> JobResult:
     rd = RunDir.at(run_dir or default_run_dir(job))
     lock = RunLock(rd).acquire(job.source_file)
@@ -125,6 +127,7 @@ def run_job(
     try:
         previous = read_job_json(rd)
         _check_start(job, rd, previous, resume)
+        check_run_outputs(job, rd.root, overwrite=overwrite, resume=resume)
         if resume and previous and previous.get("status") == Job.COMPLETED:
             done = JobResult.from_json(previous)  # finished: nothing to do, nothing touched
             done.unchanged = True

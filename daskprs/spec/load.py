@@ -43,6 +43,7 @@ from daskprs.spec.model import (
     RetrySettings,
     Step,
 )
+from daskprs.spec.output_paths import check_output_paths
 from daskprs.spec.overrides import apply_overrides
 
 __all__ = ["load_job", "validate_job"]
@@ -63,9 +64,9 @@ def load_job(source: str | os.PathLike[str], overrides: Sequence[str] = ()) -> P
     top = Where(file)
     kind = raw.get("type")
     if kind == "pipeline":
-        return _Pipeline(raw, file).build()
+        return check_output_paths(_Pipeline(raw, file).build())
     if kind in ("parallel", "command"):
-        return _standalone(raw, file, str(kind))
+        return check_output_paths(_standalone(raw, file, str(kind)))
     if kind in K.UNSUPPORTED_STEP_TYPES:
         (top / "type").fail(
             f"type {kind!r} is not supported by daskprs: {K.UNSUPPORTED_STEP_TYPES[kind]}"
