@@ -34,6 +34,7 @@ def run(
     progress: bool | Progress = True,
     security: Any = None,
     overwrite: bool = False,
+    input_cache: bool = True,
 ) -> JobResult:
     """Run a job on ``client`` (an existing ``distributed.Client``), on ``scheduler`` (an
     address), or on an embedded LocalCluster. Returns a :class:`JobResult` with ``status``,
@@ -42,7 +43,8 @@ def run(
     ``resume=True`` continues the run in ``run_dir`` (a Completed one is returned as it is);
     ``force_replan=True`` lets it start over steps whose plan or input changed.
     ``overwrite``: an output ``path:`` outside the run directory may replace an existing file
-    (otherwise that is a spec error)."""
+    (otherwise that is a spec error). ``input_cache=False``: remote input files handed to
+    ``run()`` are downloaded afresh for every mini batch, never reused from the local cache."""
     if hasattr(job, "to_job"):  # a pipeline or node built with daskprs.sdk
         job = job.to_job()
     if not isinstance(job, PipelineJob):
@@ -63,6 +65,7 @@ def run(
         progress=display,
         security=security,
         overwrite=overwrite,
+        input_cache=input_cache,
     )
 
 

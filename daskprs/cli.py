@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         "is discarded) instead of refusing",
     )
     _add_overwrite(create)
+    create.add_argument(
+        "--no-input-cache",
+        dest="input_cache",
+        action="store_false",
+        help="download remote input files afresh for every mini batch (no reuse of local copies)",
+    )
     create.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     show = cmds.add_parser("show", help="status and per-step summary of a run, as JSON")
@@ -130,6 +136,7 @@ def _create(args: argparse.Namespace) -> int:
             progress=progress,
             security=security,
             overwrite=args.overwrite,
+            input_cache=args.input_cache,
         )
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"

@@ -24,6 +24,7 @@ from typing import Any
 from distributed import Client
 
 from daskprs.atomic import write_text
+from daskprs.data.input_cache import without_cache
 from daskprs.engine import fingerprint
 from daskprs.engine.cluster import open_client
 from daskprs.engine.lock import RunLock
@@ -39,8 +40,8 @@ from daskprs.engine.step import (
 from daskprs.errors import PipelineSpecError
 from daskprs.rundir import RunDir
 from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob
-from daskprs.status import Job
 from daskprs.spec.output_paths import check_run_outputs
+from daskprs.status import Job
 
 __all__ = ["JobResult", "default_run_dir", "run_job", "SKIPPED"]
 
@@ -120,6 +121,7 @@ def run_job(
     progress: Progress | None = None,
     security: Any = None,
     overwrite: bool = False,
+    input_cache: bool = True,
 ) -> JobResult:
     rd = RunDir.at(run_dir or default_run_dir(job))
     lock = RunLock(rd).acquire(job.source_file)
@@ -133,6 +135,7 @@ def run_job(
             done.unchanged = True
             return done
         plans = _plan_all(job, rd, resume=resume, force_replan=force_replan)
+        job = job if input_cache else without_cache(job)  # DASKPRS_INPUT_CACHE=0 in entry processes
         began = True
         return _run(job, rd, plans, client, scheduler, resume, progress, security)
     finally:
