@@ -41,6 +41,7 @@ from daskprs.errors import PipelineSpecError
 from daskprs.rundir import RunDir
 from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob
 from daskprs.spec.output_paths import check_run_outputs
+from daskprs.spec.redact import redact
 from daskprs.status import Job
 
 __all__ = ["JobResult", "default_run_dir", "run_job", "SKIPPED"]
@@ -370,5 +371,5 @@ def _write_job_json(job: PipelineJob, result: JobResult, rd: RunDir) -> None:
         }
         for name, step in job.steps.items()
     }
-    doc["spec"] = job.raw
-    write_text(rd.job_json, json.dumps(doc, indent=2, default=str))
+    doc["spec"] = redact(job.raw)  # environment_variables values: ***
+    write_text(rd.job_json, json.dumps(doc, indent=2, default=str), mode=0o600)  # holds the spec

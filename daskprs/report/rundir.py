@@ -20,6 +20,7 @@ import yaml
 from daskprs.report.settings import StepSettings, step_settings
 from daskprs.rundir import StepDir
 from daskprs.spec import safe_yaml
+from daskprs.spec.redact import redact
 from daskprs.status import USER_FAILURES
 
 FAILED_STATUSES = USER_FAILURES
@@ -222,7 +223,7 @@ def load_run(run_dir: str) -> RunView:
             doc = json.loads(text)
         except ValueError as exc:
             problems.append(f"job.json cannot be read: {exc}")
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    spec = redact(doc.get("spec")) if isinstance(doc.get("spec"), dict) else {}
     assert isinstance(spec, dict)
     source = str(doc.get("source") or "")
     run = RunView(
@@ -291,7 +292,7 @@ def _with_component(body: dict[str, Any], base: str, problems: list[str]) -> dic
         return body
     if not isinstance(comp, dict):
         return body
-    return _merge(comp, {k: v for k, v in body.items() if k != "component"})
+    return _merge(redact(comp), {k: v for k, v in body.items() if k != "component"})
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

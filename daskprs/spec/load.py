@@ -549,11 +549,14 @@ def _build_step(node: Node, ctx: _Context) -> Step:
 def _env_vars(node: Node) -> dict[str, str]:
     raw = node.get("environment_variables")
     w = node.at("environment_variables")
+    if raw is not None and not isinstance(raw, dict):  # the value is not shown: a secret?
+        w.fail(f"must be a mapping of names to string values, got a {type(raw).__name__}")
     env = K.as_mapping(raw, w, "environment_variables")
     for key, value in env.items():
         if not isinstance(value, str):
             (w / key).fail(
-                f"environment variable values must be strings (quote them in YAML); got {value!r}"
+                "environment variable values must be strings (quote them in YAML); got a "
+                f"{type(value).__name__}"
             )
     return {str(k): v for k, v in env.items()}
 
