@@ -83,16 +83,21 @@ def check_code_folder(code_dir: str, where: Where) -> None:
     """No symlink under ``code_dir`` leads out of it: the folder is packed (links followed) and
     shipped to workers, so such a link would ship, or run, files the job does not own."""
     real_root = os.path.realpath(code_dir)
-    for root, dirs, files in os.walk(code_dir):
-        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
-        for name in [*dirs, *files]:
-            path = os.path.join(root, name)
-            if os.path.islink(path) and not is_inside(os.path.realpath(path), real_root):
-                where.fail(
-                    f"the code folder {code_dir} holds a symlink {os.path.relpath(path, code_dir)}"
-                    f" -> {os.path.realpath(path)}, which leads out of it; copy what it points "
-                    "at into the code folder, or pass it as an input"
-                )
+    stack = [code_dir]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not is_inside(target, real_root):
+                        where.fail(
+                            f"the code folder {code_dir} holds a symlink "
+                            f"{os.path.relpath(entry.path, code_dir)} -> {target}, which leads "
+                            "out of it; copy what it points at into the code folder, or pass "
+                            "it as an input"
+                        )
+                elif entry.is_dir() and entry.name not in SKIP_DIRS:
+                    stack.append(entry.path)
 
 
 def is_inside(path: str, folder: str) -> bool:
