@@ -1,5 +1,5 @@
-"""Files and folders only the current user may read: the per-user caches in the temp dir and
-the run-dir files that hold the spec (``job.json``, ``report.html``).
+"""Folders only the current user may read: the per-user caches in the temp dir (the worker's
+code cache, the remote input cache).
 
 The shared temp dir is writable by every user of a machine. A cache folder there is created
 with mode 0700 and used only when it is a real folder (not a symlink) owned by this user; one
@@ -50,18 +50,3 @@ def _is_ours(path: str) -> bool:
     if stat.S_IMODE(st.st_mode) & 0o077:
         os.chmod(path, 0o700)
     return True
-
-
-def write_private(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, readable by this user only (0600)."""
-    tmp = f"{path}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # a leftover .tmp of an older version keeps its mode otherwise
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fd = -1
-            fh.write(text)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    os.replace(tmp, path)

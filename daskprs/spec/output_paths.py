@@ -9,7 +9,7 @@ an output ``path:`` is any local path or URL, so the same promise needs checks:
   ``uri_file`` output may not be an existing folder, nor a folder output an existing file.
 - :func:`check_run_outputs` (when a run starts, and in ``job validate``): an output may not be,
   hold, or lie inside the run directory's own files (``job.json``, ``report.html``, the
-  pipeline ``logs/``, each step's folder other than its ``outputs/``); and a file the job
+  lock, the pipeline ``logs/``, each step's folder other than its ``outputs/``); and a file the job
   would write outside the run directory may not exist yet unless ``overwrite`` is given.
   Resuming a run may replace what that run wrote itself (``job.json`` lists it).
 """
@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from daskprs.errors import PipelineSpecError
+from daskprs.rundir import JOB_JSON, LOCK, REPORT
 from daskprs.spec.files import is_inside, is_url
 from daskprs.spec.model import InputSpec, OutputSpec, ParallelStep, PipelineJob
 
@@ -162,7 +163,7 @@ def _check_run_dir(job: PipelineJob, out: _Output, run_dir: str) -> None:
         _fail(job, out, f"holds the run directory {run_dir}; write the output elsewhere")
     if not is_inside(out.path, run_dir):
         return
-    reserved = [os.path.join(run_dir, n) for n in ("job.json", "report.html", "logs")]
+    reserved = [os.path.join(run_dir, n) for n in (JOB_JSON, REPORT, LOCK, "logs")]
     for name in job.steps:
         step_dir = os.path.join(run_dir, name)
         if is_inside(out.path, step_dir) and not is_inside(
@@ -206,7 +207,7 @@ def _exists(target: str, local: bool) -> bool:
 def _written_before(run_dir: str) -> set[str]:
     """Output paths a previous attempt of this run wrote (job.json's ``outputs``)."""
     try:
-        with open(os.path.join(run_dir, "job.json"), encoding="utf-8") as fh:
+        with open(os.path.join(run_dir, JOB_JSON), encoding="utf-8") as fh:
             doc = json.load(fh)
     except (OSError, ValueError):
         return set()

@@ -145,6 +145,7 @@ def test_a_folder_output_checks_the_file_daskprs_writes(folder, tmp_path):
         ("job/state/ledger.jsonl", "which the run keeps its state in"),
         ("job/logs/x.txt", "which the run keeps its state in"),
         ("report.html", "which the run keeps its state in"),
+        (".daskprs.lock", "which the run keeps its state in"),
         ("job/outputs/custom.txt", None),
         ("results/custom.txt", None),
     ],
