@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import uuid
 
 import fsspec
 import pytest
@@ -16,7 +18,6 @@ from daskprs.errors import PipelineSpecError
 from daskprs.output.assemble import assemble
 from daskprs.runtime.protocol import AttemptRecord
 from daskprs.spec.output_paths import check_run_outputs
-from tests.cluster.test_s3 import s3  # noqa: F401  (fixture: a moto S3 server)
 from tests.integration.conftest import JobFolder, client  # noqa: F401  (fixture)
 
 SCORE = "def run(mini_batch):\n    return [f'{len(mini_batch)} rows']\n"
@@ -216,14 +217,37 @@ def test_the_output_file_gets_the_umask_mode(tmp_path):
     assert os.stat(tmp_path / "r.txt").st_mode & 0o777 == 0o640
 
 
-def test_a_failed_upload_commits_no_object(tmp_path, s3, monkeypatch):  # noqa: F811
+@pytest.fixture
+def s3_bucket(monkeypatch):
+    """A bucket of its own on a moto S3 server on loopback (moto's store is per process, so
+    the bucket name is unique); s3:// URLs in this process go there."""
+    moto_server = pytest.importorskip("moto.server")
+    s3fs = pytest.importorskip("s3fs")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setitem(fsspec.config.conf, "s3", {"endpoint_url": endpoint})
+    fs = s3fs.S3FileSystem(endpoint_url=endpoint, key="testing", secret="testing")
+    bucket = f"h17-{uuid.uuid4().hex[:12]}"
+    fs.mkdir(bucket)
+    yield fs, bucket
+    server.stop()
+
+
+def test_a_failed_upload_commits_no_object(tmp_path, s3_bucket):
     """An object store write (S3, on a local moto server) is discarded when it fails."""
-    fs, env = s3
-    monkeypatch.setitem(fsspec.config.conf, "s3", {"endpoint_url": env["FSSPEC_S3_ENDPOINT_URL"]})
+    fs, bucket = s3_bucket
     parts = tmp_path / "parts"
     parts.mkdir()
+    url = f"s3://{bucket}/up.txt"
     with pytest.raises(OSError):
-        assemble(str(parts), _records(parts, True), "s3://bucket/up.txt", header=False)
-    assert not fs.exists("bucket/up.txt")
-    assert assemble(str(parts), _records(parts, False), "s3://bucket/up.txt", header=False) == 4
-    assert fs.cat("bucket/up.txt") == b"1\n2\n"
+        assemble(str(parts), _records(parts, True), url, header=False)
+    assert not fs.exists(f"{bucket}/up.txt")
+    assert assemble(str(parts), _records(parts, False), url, header=False) == 4
+    assert fs.cat(f"{bucket}/up.txt") == b"1\n2\n"
