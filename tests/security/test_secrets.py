@@ -148,3 +148,17 @@ def test_redact_finds_every_environment_variables_mapping():
     )
     assert out["jobs"]["t"]["inputs"] == {"x": "5"}
     assert spec["environment_variables"] == {"A": "1"}  # the job's own copy is untouched
+
+
+def test_reprs_hold_no_secret(folder):
+    """A job, a step or an entry-process config in a log line or a traceback shows no value."""
+    from daskprs.runtime.protocol import ProcessConfig
+
+    job = daskprs.load_job(folder.root / "job.yml")
+    step = job.steps["job"]
+    assert step.environment_variables["SECRET_TOKEN"] == SECRET  # the engine has the value
+    config = ProcessConfig(
+        "r", "job", "/code", "score.py", (), {"SECRET_TOKEN": SECRET}, "", "", ""
+    )
+    for obj in (job, step, config):
+        assert SECRET not in repr(obj)
