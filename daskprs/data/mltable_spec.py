@@ -248,9 +248,7 @@ def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> ML
     with fs.open(file_root, "rb") as f:
         data = f.read(safe_yaml.MAX_YAML_BYTES + 1)
     try:
-        if len(data) > safe_yaml.MAX_YAML_BYTES:
-            raise safe_yaml.YamlRefused(f"larger than {safe_yaml.MAX_YAML_BYTES} bytes")
-        text = safe_yaml.decode(data)
+        text = safe_yaml.text_of(data)
     except safe_yaml.YamlRefused as exc:
         raise MLTableError(str(exc), file=source) from None
     return parse_mltable(text, source, storage_options)

@@ -40,12 +40,18 @@ def read_bytes(path: str) -> bytes:
     """The file's bytes, refusing one larger than :data:`MAX_YAML_BYTES` unread."""
     with open(path, "rb") as fh:
         data = fh.read(MAX_YAML_BYTES + 1)
+    text_of(data)  # refuses a file over the limit
+    return data
+
+
+def text_of(data: bytes) -> str:
+    """The text of a YAML file's bytes (read with at most ``MAX_YAML_BYTES + 1`` bytes)."""
     if len(data) > MAX_YAML_BYTES:
         raise YamlRefused(
             f"the file is larger than {MAX_YAML_BYTES // 1000 // 1000} MB, the limit for a YAML "
             "file; a pipeline, component or MLTable file is a few KB — keep data out of it"
         )
-    return data
+    return decode(data)
 
 
 def decode(data: bytes) -> str:

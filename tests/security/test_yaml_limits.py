@@ -181,3 +181,17 @@ def test_a_huge_key_is_cut_too(folder, validate):
     yml.write_text(yml.read_text() + "? " + "K" * 100_000 + "\n: 1\n")  # an explicit key
     proc = validate(yml)
     assert proc.returncode == 2 and len(proc.stderr) < 1500 + len(str(yml))
+
+
+def test_the_mltable_api_refuses_bombs_and_bad_bytes(folder):
+    """daskprs.mltable.load (served to entry scripts as ``import mltable``) reads the same way."""
+    from daskprs import mltable
+
+    table = folder.root / "table"
+    original = (table / "MLTable").read_text()
+    (table / "MLTable").write_text(original + "extra:\n" + bomb(8))
+    with pytest.raises(MLTableError, match="aliases expanded"):
+        mltable.load(str(table))
+    (table / "MLTable").write_bytes(b"# caf\xe9\n" + original.encode())
+    with pytest.raises(MLTableError, match=r"byte 0xe9 at byte offset 5 \(line 1\)"):
+        mltable.load(str(table))
