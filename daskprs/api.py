@@ -33,13 +33,18 @@ def run(
     force_replan: bool = False,
     progress: bool | Progress = True,
     security: Any = None,
+    overwrite: bool = False,
+    input_cache: bool = True,
 ) -> JobResult:
     """Run a job on ``client`` (an existing ``distributed.Client``), on ``scheduler`` (an
     address), or on an embedded LocalCluster. Returns a :class:`JobResult` with ``status``,
     ``steps[name].summary()`` and ``outputs``.
 
     ``resume=True`` continues the run in ``run_dir`` (a Completed one is returned as it is);
-    ``force_replan=True`` lets it start over steps whose plan or input changed."""
+    ``force_replan=True`` lets it start over steps whose plan or input changed.
+    ``overwrite``: an output ``path:`` outside the run directory may replace an existing file
+    (otherwise that is a spec error). ``input_cache=False``: remote input files handed to
+    ``run()`` are downloaded afresh for every mini batch, never reused from the local cache."""
     if hasattr(job, "to_job"):  # a pipeline or node built with daskprs.sdk
         job = job.to_job()
     if not isinstance(job, PipelineJob):
@@ -59,6 +64,8 @@ def run(
         force_replan=force_replan,
         progress=display,
         security=security,
+        overwrite=overwrite,
+        input_cache=input_cache,
     )
 
 

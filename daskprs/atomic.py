@@ -12,10 +12,13 @@ def write_text(path: str, text: str, mode: int | None = None) -> None:
     rename, so the file is never readable with wider permissions."""
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        # created with ``mode`` (less the umask), so the text is never readable more widely,
+        # not even while it is written; fchmod: a leftover temp file keeps its old mode
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)
             fh.write(text)
-        if mode is not None:
-            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
         help="with --resume: start over the steps whose plan or input changed (their progress "
         "is discarded) instead of refusing",
     )
+    _add_overwrite(create)
+    create.add_argument(
+        "--no-input-cache",
+        dest="input_cache",
+        action="store_false",
+        help="download remote input files afresh for every mini batch (no reuse of local copies)",
+    )
     create.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     show = cmds.add_parser("show", help="status and per-step summary of a run, as JSON")
@@ -72,7 +79,16 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE"
     )
+    _add_overwrite(validate)
     return parser
+
+
+def _add_overwrite(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="let an output path: outside the run dir replace an existing file",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,6 +135,8 @@ def _create(args: argparse.Namespace) -> int:
             force_replan=args.force_replan,
             progress=progress,
             security=security,
+            overwrite=args.overwrite,
+            input_cache=args.input_cache,
         )
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
@@ -189,8 +207,10 @@ def _show(run_dir: str) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from daskprs.api import load_job
+    from daskprs.spec.output_paths import check_run_outputs
 
     job = load_job(args.file, overrides=args.overrides)
+    check_run_outputs(job, None, overwrite=args.overwrite)
     print(json.dumps({"name": job.name, "valid": True, "steps": list(job.steps)}, indent=2))
     return EXIT_OK
 

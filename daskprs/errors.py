@@ -15,10 +15,21 @@ Dask workers, the driver).
 
 A ``SpecError`` carries the file, the dotted key path and the message, and renders as
 ``<file>: <key>: <message>`` so that one line tells the user where to look and what would
-be valid.
+be valid. Messages are cut to about :data:`MAX_MESSAGE` characters, keys to 300.
 """
 
 from __future__ import annotations
+
+# A spec error quotes the value it refuses; whatever the value, the message stays readable
+# (a value that came from an alias bomb or a 10 MB line is cut in the middle).
+MAX_MESSAGE = 1000
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head, tail = (limit - 40) * 2 // 3, (limit - 40) // 3  # the marker fits in the 40
+    return f"{text[:head]} ...[{len(text) - head - tail} characters cut]... {text[-tail:]}"
 
 
 class DaskPrsError(Exception):
@@ -29,9 +40,9 @@ class SpecError(DaskPrsError, ValueError):
     """A spec (YAML, MLTable, entry script reference) is invalid. Found before any worker starts."""
 
     def __init__(self, message: str, file: str | None = None, key: str | None = None) -> None:
-        self.message = message
+        self.message = _cut(message, MAX_MESSAGE)
         self.file = None if file is None else str(file)
-        self.key = key
+        self.key = None if key is None else _cut(key, 300)
         super().__init__(message, self.file, key)
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ import yaml
 
 from daskprs.data import paths as _paths
 from daskprs.errors import MLTableError
+from daskprs.spec import safe_yaml
 
 MLTABLE_FILE_NAME = "MLTable"
 
@@ -245,7 +246,11 @@ def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> ML
             file=source,
         )
     with fs.open(file_root, "rb") as f:
-        text = f.read().decode("utf-8")
+        data = f.read(safe_yaml.MAX_YAML_BYTES + 1)
+    try:
+        text = safe_yaml.text_of(data)
+    except safe_yaml.YamlRefused as exc:
+        raise MLTableError(str(exc), file=source) from None
     return parse_mltable(text, source, storage_options)
 
 
@@ -255,9 +260,11 @@ def parse_mltable(
     """Parse MLTable YAML ``text`` read from ``source_file`` (used to resolve relative paths)."""
     ctx = _Ctx(source_file)
     try:
-        doc = yaml.safe_load(text)
+        doc = safe_yaml.load(text)
     except yaml.YAMLError as exc:
         raise MLTableError(f"malformed YAML: {exc}", file=source_file) from None
+    except safe_yaml.YamlRefused as exc:
+        raise MLTableError(str(exc), file=source_file) from None
     if not isinstance(doc, dict):
         raise MLTableError(
             "an MLTable file must be a YAML mapping with a 'paths' list (and optionally "

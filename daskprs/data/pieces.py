@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
-from daskprs.data import column_types, paths
+from daskprs.data import column_types
+from daskprs.data.input_cache import local_copy
 from daskprs.data.mltable_spec import MLTable
 from daskprs.data.readers import Part, TableSchema, read_part
 from daskprs.data.transforms import add_partition_columns, apply_transforms
@@ -65,22 +63,6 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, (str, int, float, bool)) or v is None:
         return v
     return str(v)
-
-
-def _local_copy(path: str, storage_options: dict[str, Any] | None) -> str:
-    """A local path for ``path``: itself when local, else a cached download."""
-    fs, p = paths.get_fs(path, storage_options)
-    if paths.is_local(fs):
-        return p
-    digest = hashlib.sha1(path.encode()).hexdigest()[:16]
-    target_dir = os.path.join(tempfile.gettempdir(), "daskprs-input-cache", digest)
-    target = os.path.join(target_dir, os.path.basename(p.rstrip("/")) or "file")
-    if not os.path.exists(target):
-        os.makedirs(target_dir, exist_ok=True)
-        tmp = f"{target}.{os.getpid()}.part"
-        fs.get(p, tmp)
-        os.replace(tmp, target)
-    return target
 
 
 def meta_frame(table: MLTable, schema: TableSchema) -> pd.DataFrame:
@@ -140,5 +122,5 @@ def _stop(part: Part) -> int:
 def load_piece(piece: MiniBatchPiece) -> pd.DataFrame | list[str]:
     """The mini batch's data, inside the worker: a DataFrame, or a list of local file paths."""
     if piece.kind == "files":
-        return [_local_copy(p, piece.storage_options) for p in piece.files]
+        return [local_copy(p, piece.storage_options) for p in piece.files]
     return load_rows(piece)

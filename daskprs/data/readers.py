@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from fsspec.utils import read_block, seek_delimiter
 
 from daskprs.data import column_types, paths
+from daskprs.data.decoding import file_errors, part_errors
 from daskprs.data.mltable_spec import MLTable, Reader
 from daskprs.errors import MLTableError
 
@@ -93,6 +94,7 @@ def split_line(line: bytes | str, reader: Reader) -> list[str]:
     return text.split(reader.delimiter)
 
 
+@file_errors
 def first_line(path: str, table: MLTable) -> bytes:
     """The first record of a file (its header line), read without reading the file."""
     reader = table.reader
@@ -111,6 +113,7 @@ def first_line(path: str, table: MLTable) -> bytes:
     return text.split("\n", 1)[0].encode("utf-8")  # always utf-8 out
 
 
+@file_errors
 def header_columns(path: str, table: MLTable) -> list[str]:
     assert table.reader is not None
     return split_line(first_line(path, table), table.reader)
@@ -219,6 +222,7 @@ def _stream(data: Data) -> Any:
     return io.BytesIO(data) if isinstance(data, bytes) else pa.BufferReader(data.view())
 
 
+@part_errors
 def read_delimited_part(
     part: Part, table: MLTable, schema: TableSchema, typed: bool = True
 ) -> pd.DataFrame:
@@ -540,12 +544,15 @@ def _python_json(text: str, part: Part, table: MLTable, kinds: dict[str, str]) -
     )
 
 
+@part_errors
 def read_json_lines_part(part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
     reader = table.reader
     assert reader is not None
     data, at_start = _read_bytes(part, table)
     if reader.codec not in ("utf-8", "utf-8-sig", "ascii"):
         data = data.decode(reader.codec).encode("utf-8")
+    else:  # pyarrow's JSON reader takes invalid UTF-8 into strings that fail when read
+        data.decode("utf-8")
     if at_start and data.startswith(_BOM):
         data = data[len(_BOM) :]
     kinds = schema.kind_map

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import ipaddress
 import os
+import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,8 +66,13 @@ def open_client(
         yield client, _info("client", client)
         return
     if scheduler:
+        warning = insecure_scheduler_warning(scheduler)
+        if warning:  # printed even with --quiet: it is about the user's data
+            print(f"daskprs: warning: {warning}", file=sys.stderr)
         with Client(scheduler, security=security) as external:
-            yield external, _info("external", external)
+            info = _info("external", external)
+            info.notes.extend([warning] if warning else [])
+            yield external, info
         return
     workers, threads, notes = embedded_size(job)
     dashboard = "127.0.0.1:0" if importlib.util.find_spec("bokeh") else None
@@ -84,6 +92,42 @@ def open_client(
             info.dashboard = f"http://127.0.0.1:{port}/status"
         info.notes.extend(notes)
         yield local, info
+
+
+_UNENCRYPTED = ("tcp", "ws")
+
+
+def insecure_scheduler_warning(address: str) -> str | None:
+    """One line when ``address`` is an unencrypted (``tcp://``, ``ws://`` or scheme-less)
+    address of a host that is not this machine's loopback; None otherwise.
+
+    A host name counts as loopback only when every address it resolves to is loopback."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location, 8786)
+    except ValueError:
+        return None  # Client reports a malformed address itself
+    if scheme not in _UNENCRYPTED or _is_loopback(host):
+        return None
+    return (
+        f"{address} is not encrypted: the code, data and environment_variables this job "
+        f"sends travel in clear text, and anyone who can reach {host}:{port} can run code on "
+        f"the cluster. Use tls://{host}:{port} with --tls-ca-file, --tls-cert and --tls-key"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = {str(ai[4][0]) for ai in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False
+    return bool(found) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in found)
 
 
 def _info(kind: str, client: Client) -> ClusterInfo:

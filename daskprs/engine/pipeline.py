@@ -24,6 +24,7 @@ from typing import Any
 from distributed import Client
 
 from daskprs.atomic import write_text
+from daskprs.data.input_cache import without_cache
 from daskprs.engine import fingerprint
 from daskprs.engine.cluster import open_client
 from daskprs.engine.lock import RunLock
@@ -39,6 +40,8 @@ from daskprs.engine.step import (
 from daskprs.errors import PipelineSpecError
 from daskprs.rundir import RunDir
 from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob
+from daskprs.spec.output_paths import check_run_outputs
+from daskprs.spec.redact import redact
 from daskprs.status import Job
 
 __all__ = ["JobResult", "default_run_dir", "run_job", "SKIPPED"]
@@ -118,6 +121,8 @@ def run_job(
     force_replan: bool = False,
     progress: Progress | None = None,
     security: Any = None,
+    overwrite: bool = False,
+    input_cache: bool = True,
 ) -> JobResult:
     rd = RunDir.at(run_dir or default_run_dir(job))
     lock = RunLock(rd).acquire(job.source_file)
@@ -125,11 +130,13 @@ def run_job(
     try:
         previous = read_job_json(rd)
         _check_start(job, rd, previous, resume)
+        check_run_outputs(job, rd.root, overwrite=overwrite, resume=resume)
         if resume and previous and previous.get("status") == Job.COMPLETED:
             done = JobResult.from_json(previous)  # finished: nothing to do, nothing touched
             done.unchanged = True
             return done
         plans = _plan_all(job, rd, resume=resume, force_replan=force_replan)
+        job = job if input_cache else without_cache(job)  # DASKPRS_INPUT_CACHE=0 in entry processes
         began = True
         return _run(job, rd, plans, client, scheduler, resume, progress, security)
     finally:
@@ -364,5 +371,5 @@ def _write_job_json(job: PipelineJob, result: JobResult, rd: RunDir) -> None:
         }
         for name, step in job.steps.items()
     }
-    doc["spec"] = job.raw
-    write_text(rd.job_json, json.dumps(doc, indent=2, default=str))
+    doc["spec"] = redact(job.raw)  # environment_variables values: ***
+    write_text(rd.job_json, json.dumps(doc, indent=2, default=str), mode=0o600)  # holds the spec

@@ -21,6 +21,7 @@ from daskprs.mltable import _document
 from daskprs.mltable._enums import parse_encoding, parse_header
 from daskprs.mltable._errors import argument_error
 from daskprs.mltable._table import MLTable, column_type_mappings
+from daskprs.spec import safe_yaml
 
 MLTABLE_FILE_NAME = "MLTable"
 _RFC3339 = re.compile(
@@ -51,9 +52,11 @@ def load(uri: str, storage_options: dict[str, Any] | None = None, ml_client: Any
         else os.path.join(folder, MLTABLE_FILE_NAME)
     )
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_yaml.load(text)
     except yaml.YAMLError as exc:
         raise MLTableError(f"malformed YAML: {exc}", file=source) from None
+    except safe_yaml.YamlRefused as exc:  # an alias bomb, nesting too deep
+        raise MLTableError(str(exc), file=source) from None
     if not isinstance(raw, dict):
         raise MLTableError(
             "an MLTable file is a YAML mapping with a 'paths' list (and optionally "
@@ -84,7 +87,12 @@ def _read_mltable_file(uri: str, storage_options: dict[str, Any] | None) -> tupl
             file=uri,
         )
     with fs.open(file_root, "rb") as fh:
-        return folder.rstrip("/") if _document.is_url(folder) else folder, fh.read().decode("utf-8")
+        data = fh.read(safe_yaml.MAX_YAML_BYTES + 1)
+    try:
+        text = safe_yaml.text_of(data)  # at most 10 MB of UTF-8
+    except safe_yaml.YamlRefused as exc:
+        raise MLTableError(str(exc), file=uri) from None
+    return folder.rstrip("/") if _document.is_url(folder) else folder, text
 
 
 def _build(

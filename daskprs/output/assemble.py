@@ -8,7 +8,9 @@ the output exists whole or not at all, and the driver never holds more than a co
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from collections.abc import Iterable
 from typing import IO
 
@@ -65,20 +67,60 @@ def _write(out: IO[bytes], parts_dir: str, committed: Iterable[AttemptRecord], h
 def assemble(parts_dir: str, committed: Iterable[AttemptRecord], target: str, header: bool) -> int:
     """Write ``target`` from the committed parts (already in mini-batch order); returns bytes.
 
-    A local target is written beside itself and renamed over; a URL (object store) is uploaded
-    in one object write, which becomes visible only when complete."""
+    A local target is written to a new temporary file beside it (created with the user's
+    umask) and renamed over it; on failure the temporary file is removed and the target is
+    left as it was. A URL (object store) is uploaded in one object write, which becomes
+    visible only when complete, and is discarded on failure."""
     if is_url(target):
-        import fsspec
-
-        with fsspec.open(target, "wb") as remote:
-            return _write(remote, parts_dir, committed, header)
+        return _upload(parts_dir, committed, target, header)
     if target.startswith("file://"):
         target = target[len("file://") :]
-    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-    tmp = f"{target}.daskprs-tmp"
-    with open(tmp, "wb") as out:
-        written = _write(out, parts_dir, committed, header)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, target)
+    if os.path.isdir(target):
+        raise IsADirectoryError(
+            f"the output {target} is a folder; a uri_file output names the file to write"
+        )
+    folder = os.path.dirname(target) or "."
+    os.makedirs(folder, exist_ok=True)
+    tmp, fd = _new_temp(folder, os.path.basename(target))
+    try:
+        with os.fdopen(fd, "wb") as out:
+            written = _write(out, parts_dir, committed, header)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return written
+
+
+def _new_temp(folder: str, name: str) -> tuple[str, int]:
+    """A new file ``.<name>.<random>.daskprs-tmp`` in ``folder`` (never an existing one, nor
+    a symlink planted under a predictable name), mode 0666 less the umask."""
+    while True:
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.daskprs-tmp")
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+
+
+def _upload(parts_dir: str, committed: Iterable[AttemptRecord], target: str, header: bool) -> int:
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(target)
+    remote = fs.open(path, "wb")
+    try:
+        written = _write(remote, parts_dir, committed, header)
+    except BaseException:
+        # never commit a partial object: an S3 multipart upload is aborted, and a file that is
+        # not closed is never written (fsspec files upload on close)
+        discard = getattr(remote, "discard", None)
+        if discard is not None:
+            discard()
+        with contextlib.suppress(Exception):
+            remote.closed = True
+        raise
+    remote.close()
     return written

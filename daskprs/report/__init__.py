@@ -30,7 +30,7 @@ def write_report(run_dir: str) -> str:
         page = _fallback(run_dir, traceback.format_exc())
     path = os.path.join(run_dir, "report.html")
     os.makedirs(run_dir, exist_ok=True)
-    write_text(path, page)
+    write_text(path, page, mode=0o600)  # it shows the spec
     return path
 
 

@@ -19,6 +19,8 @@ import yaml
 
 from daskprs.report.settings import StepSettings, step_settings
 from daskprs.rundir import StepDir
+from daskprs.spec import safe_yaml
+from daskprs.spec.redact import redact
 from daskprs.status import USER_FAILURES
 
 FAILED_STATUSES = USER_FAILURES
@@ -221,7 +223,7 @@ def load_run(run_dir: str) -> RunView:
             doc = json.loads(text)
         except ValueError as exc:
             problems.append(f"job.json cannot be read: {exc}")
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    spec = redact(doc.get("spec")) if isinstance(doc.get("spec"), dict) else {}
     assert isinstance(spec, dict)
     source = str(doc.get("source") or "")
     run = RunView(
@@ -284,14 +286,13 @@ def _with_component(body: dict[str, Any], base: str, problems: list[str]) -> dic
     path = ref[len("file:") :] if ref.startswith("file:") else ref
     path = path if os.path.isabs(path) else os.path.join(base, path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            comp = yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
+        comp = safe_yaml.load_file(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValueError: refused by safe_yaml
         problems.append(f"component {ref} could not be read for the settings table: {exc}")
         return body
     if not isinstance(comp, dict):
         return body
-    return _merge(comp, {k: v for k, v in body.items() if k != "component"})
+    return _merge(redact(comp), {k: v for k, v in body.items() if k != "component"})
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class ProcessConfig:
     code_dir: str
     entry_script: str  # path relative to code_dir ("score.py") or a dotted module name
     argv: tuple[str, ...]  # sys.argv[1:] for the entry script (runtime args, then user args)
-    environment: dict[str, str]  # extra environment variables (user + AZUREML_*)
+    environment: dict[str, str] = field(repr=False)  # user + AZUREML_*; secrets: no repr
     logs_dir: str  # <step>/logs
     parts_dir: str  # <step>/state/parts: committed-attempt output parts
     output_dir: str  # AZUREML_BI_OUTPUT_PATH

@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-import yaml
-
 from daskprs.sdk import _context
 from daskprs.sdk.io import Input, Output
 from daskprs.sdk.nodes import BaseNode, Command, Parallel
+from daskprs.spec import safe_yaml
 
 
 class Component:
@@ -95,8 +94,7 @@ def load_component(
             raise ValueError("load_component needs a file path (or a file opened from one)")
         source = name
     path = os.path.abspath(os.fspath(source))
-    with open(path, encoding="utf-8") as fh:
-        body = yaml.safe_load(fh)
+    body = safe_yaml.load_file(path)
     if not isinstance(body, dict):
         raise ValueError(f"{path}: a component YAML must be a mapping")
     return Component(path, body)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from daskprs.spec import keys as K
+from daskprs.spec import safe_yaml
 from daskprs.spec.keys import Where
 
 _NESTED = ("task", "resources", "retry_settings")
@@ -85,12 +86,13 @@ class Node:
 def read_yaml(path: str, where: Where) -> dict[str, Any]:
     """A YAML file that must hold a mapping (errors name ``where``, the referencing key)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+        doc = safe_yaml.load_file(path)
     except FileNotFoundError:
         where.fail(f"file not found: {path}")
     except IsADirectoryError:
         where.fail(f"{path} is a folder, not a YAML file")
+    except safe_yaml.YamlRefused as exc:
+        Where(path).fail(str(exc))
     except yaml.YAMLError as exc:
         Where(path).fail(f"not valid YAML: {exc}")
     if not isinstance(doc, dict):

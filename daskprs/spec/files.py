@@ -7,7 +7,10 @@ import ast
 import os
 import re
 
-from daskprs.spec.keys import Where
+from daskprs.spec.keys import Where, short
+
+# folders never packed with the code (daskprs.runtime.code skips the same)
+SKIP_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints", ".venv", "node_modules"})
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -45,10 +48,23 @@ def resolve_path(path: str, base_dir: str, where: Where, must_exist: bool = True
 
 
 def check_entry_script(code_dir: str, entry_script: str, where: Where) -> None:
-    """The entry script exists under ``code_dir``, parses, and defines a top-level ``run``."""
-    if os.path.isabs(entry_script):
-        where.fail(f"must be a path relative to task.code ({code_dir}), got {entry_script!r}")
-    full = os.path.join(code_dir, entry_script)
+    """The entry script exists under ``code_dir`` (and stays there: no ``..``, no symlink out of
+    it), parses, and defines a top-level ``run``. The code folder holds no symlink that leads
+    out of it either (see :func:`check_code_folder`)."""
+    norm = os.path.normpath(entry_script)
+    if os.path.isabs(entry_script) or norm == os.pardir or norm.startswith(os.pardir + os.sep):
+        where.fail(
+            f"must be a path inside task.code ({code_dir}), got {short(entry_script)}: the code "
+            "folder is what is shipped to the workers, and a path that leaves it would run "
+            "whatever file is found there on the worker"
+        )
+    full = os.path.join(code_dir, norm)
+    if os.path.exists(full) and not is_inside(os.path.realpath(full), os.path.realpath(code_dir)):
+        where.fail(
+            f"entry script {entry_script!r} is a symlink to {os.path.realpath(full)}, outside the "
+            f"code folder {code_dir}; copy the file into the code folder instead"
+        )
+    check_code_folder(code_dir, where)
     if not os.path.isfile(full):
         where.fail(f"entry script {entry_script!r} not found in the code folder {code_dir}")
     try:
@@ -61,6 +77,32 @@ def check_entry_script(code_dir: str, entry_script: str, where: Where) -> None:
             f"entry script {full} defines no top-level run(); a parallel job's entry script "
             "needs def run(mini_batch) (and optionally init() and shutdown())"
         )
+
+
+def check_code_folder(code_dir: str, where: Where) -> None:
+    """No symlink under ``code_dir`` leads out of it: the folder is packed (links followed) and
+    shipped to workers, so such a link would ship, or run, files the job does not own."""
+    real_root = os.path.realpath(code_dir)
+    stack = [code_dir]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if not is_inside(target, real_root):
+                        where.fail(
+                            f"the code folder {code_dir} holds a symlink "
+                            f"{os.path.relpath(entry.path, code_dir)} -> {target}, which leads "
+                            "out of it; copy what it points at into the code folder, or pass "
+                            "it as an input"
+                        )
+                elif entry.is_dir() and entry.name not in SKIP_DIRS:
+                    stack.append(entry.path)
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or lies under it (both already normalized)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _defines(tree: ast.Module, name: str) -> bool:

@@ -239,6 +239,18 @@ UNSUPPORTED_STEP_TYPES = {
 }
 
 
+def short(value: object, limit: int = 200) -> str:
+    """``repr(value)``, cut to about ``limit`` characters (never built whole for big values)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = limit
+    r.maxlist = r.maxtuple = r.maxdict = r.maxset = 20
+    r.maxlevel = 4
+    text = r.repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 30]}...[{len(text) - limit + 30} more]"
+
+
 class Where:
     """The file and dotted key path of the value being read: how every error names its place."""
 
@@ -268,14 +280,14 @@ def check_keys(
     """Reject keys outside ``allowed``, naming the closest valid ones."""
     for key in value:
         if not isinstance(key, str):
-            (where / str(key)).fail(f"keys of {what} must be strings, got {key!r}")
+            (where / str(key)).fail(f"keys of {what} must be strings, got {short(key)}")
         if key not in allowed:
             import difflib
 
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             (where / key).fail(
-                f"unknown key {key!r} for {what}{hint} Valid keys: {', '.join(sorted(allowed))}"
+                f"unknown key {short(key)} for {what}{hint} Valid keys: {', '.join(sorted(allowed))}"
             )
 
 
@@ -288,7 +300,7 @@ def as_mapping(value: Any, where: Where, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        where.fail(f"{what} must be a mapping, got {type(value).__name__} {value!r}")
+        where.fail(f"{what} must be a mapping, got {type(value).__name__} {short(value)}")
     return dict(value)
 
 
@@ -296,7 +308,7 @@ def as_int(value: Any, where: Where) -> int:
     """An integer as marshmallow's ``fields.Integer`` reads one: ints, integral strings and
     floats (truncated); booleans and other text are rejected."""
     if isinstance(value, bool):
-        where.fail(f"must be an integer, got {value!r}")
+        where.fail(f"must be an integer, got {short(value)}")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and math.isfinite(value):
@@ -306,7 +318,7 @@ def as_int(value: Any, where: Where) -> int:
             return int(value.strip())
         except ValueError:
             pass
-    where.fail(f"must be an integer, got {value!r}")
+    where.fail(f"must be an integer, got {short(value)}")
 
 
 _TRUTHY = {"t", "true", "on", "y", "yes", "1"}
@@ -325,19 +337,19 @@ def as_bool(value: Any, where: Where) -> bool:
             return True
         if low in _FALSY:
             return False
-    where.fail(f"must be a boolean (true or false), got {value!r}")
+    where.fail(f"must be a boolean (true or false), got {short(value)}")
 
 
 def as_str(value: Any, where: Where) -> str:
     """A string as marshmallow's ``fields.Str`` reads one: only YAML strings."""
     if not isinstance(value, str):
-        where.fail(f"must be a string, got {type(value).__name__} {value!r}")
+        where.fail(f"must be a string, got {type(value).__name__} {short(value)}")
     return value
 
 
 def as_choice(value: Any, choices: tuple[str, ...], where: Where) -> str:
     if not isinstance(value, str) or value not in choices:
-        where.fail(f"must be one of {', '.join(choices)}; got {value!r}")
+        where.fail(f"must be one of {', '.join(choices)}; got {short(value)}")
     return value
 
 
@@ -349,7 +361,9 @@ def check_cloud_types(value: Mapping[str, Any], where: Where) -> None:
     """Cloud-only keys are not acted on, but Azure's schema types them: check the same types."""
     for key in _STR_KEYS:
         if key in value and value[key] is not None and not isinstance(value[key], str):
-            (where / key).fail(f"must be a string, got {type(value[key]).__name__} {value[key]!r}")
+            (where / key).fail(
+                f"must be a string, got {type(value[key]).__name__} {short(value[key])}"
+            )
     for key in _STR_MAP_KEYS:
         if key not in value or value[key] is None:
             continue
@@ -357,5 +371,5 @@ def check_cloud_types(value: Mapping[str, Any], where: Where) -> None:
         for k, v in mapping.items():
             if v is not None and not isinstance(v, str):
                 (where / key / str(k)).fail(
-                    f"{key} values must be strings (quote them in YAML), got {v!r}"
+                    f"{key} values must be strings (quote them in YAML), got {short(v)}"
                 )

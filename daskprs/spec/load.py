@@ -43,6 +43,7 @@ from daskprs.spec.model import (
     RetrySettings,
     Step,
 )
+from daskprs.spec.output_paths import check_output_paths
 from daskprs.spec.overrides import apply_overrides
 
 __all__ = ["load_job", "validate_job"]
@@ -63,9 +64,9 @@ def load_job(source: str | os.PathLike[str], overrides: Sequence[str] = ()) -> P
     top = Where(file)
     kind = raw.get("type")
     if kind == "pipeline":
-        return _Pipeline(raw, file).build()
+        return check_output_paths(_Pipeline(raw, file).build())
     if kind in ("parallel", "command"):
-        return _standalone(raw, file, str(kind))
+        return check_output_paths(_standalone(raw, file, str(kind)))
     if kind in K.UNSUPPORTED_STEP_TYPES:
         (top / "type").fail(
             f"type {kind!r} is not supported by daskprs: {K.UNSUPPORTED_STEP_TYPES[kind]}"
@@ -548,11 +549,14 @@ def _build_step(node: Node, ctx: _Context) -> Step:
 def _env_vars(node: Node) -> dict[str, str]:
     raw = node.get("environment_variables")
     w = node.at("environment_variables")
+    if raw is not None and not isinstance(raw, dict):  # the value is not shown: a secret?
+        w.fail(f"must be a mapping of names to string values, got a {type(raw).__name__}")
     env = K.as_mapping(raw, w, "environment_variables")
     for key, value in env.items():
         if not isinstance(value, str):
             (w / key).fail(
-                f"environment variable values must be strings (quote them in YAML); got {value!r}"
+                "environment variable values must be strings (quote them in YAML); got a "
+                f"{type(value).__name__}"
             )
     return {str(k): v for k, v in env.items()}
 

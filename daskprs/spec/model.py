@@ -91,7 +91,7 @@ class ParallelStep:
     error_threshold: int = -1  # the node attribute; --error_threshold overrides when given
     logging_level: str = "INFO"
     retry: RetrySettings = field(default_factory=RetrySettings)
-    environment_variables: dict[str, str] = field(default_factory=dict)
+    environment_variables: dict[str, str] = field(default_factory=dict, repr=False)  # secrets
     append_row_to: str | None = None  # output name, or None for summary-only
     prs: PrsArguments = field(default_factory=PrsArguments)
     cloud: dict[str, Any] = field(default_factory=dict)  # cloud-only keys, recorded
@@ -113,7 +113,7 @@ class CommandStep:
     code_dir: str | None
     inputs: dict[str, InputSpec]
     outputs: dict[str, OutputSpec]
-    environment_variables: dict[str, str] = field(default_factory=dict)
+    environment_variables: dict[str, str] = field(default_factory=dict, repr=False)  # secrets
     cloud: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     type: Literal["command"] = "command"
@@ -133,4 +133,4 @@ class PipelineJob:
     outputs: dict[str, OutputSpec] = field(default_factory=dict)
     continue_on_step_failure: bool = False
     cloud: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)  # the YAML as loaded (after --set)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the YAML (after --set)

@@ -14,6 +14,14 @@ from typing import Any
 import yaml
 
 from daskprs.errors import PipelineSpecError
+from daskprs.spec import safe_yaml
+from daskprs.spec.redact import REDACTED, is_secret_key
+
+
+def _shown(text: str) -> str:
+    """``--set`` text for a message: an ``environment_variables`` value is not shown."""
+    key, eq, _ = text.partition("=")
+    return f"{key}={REDACTED}" if eq and is_secret_key(key.strip()) else text
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -22,15 +30,17 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key = key.strip()
     if not eq or not key or any(not part for part in key.split(".")):
         raise PipelineSpecError(
-            f"--set {text!r}: expected KEY=VALUE with a dotted key, "
+            f"--set {_shown(text)!r}: expected KEY=VALUE with a dotted key, "
             "e.g. jobs.batch_prediction.mini_batch_size=1mb",
             key=key or None,
         )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
+        value = safe_yaml.load(raw) if raw.strip() else ""
+    except (yaml.YAMLError, safe_yaml.YamlRefused) as exc:
         raise PipelineSpecError(
-            f"--set {text!r}: the value is not valid YAML: {exc}", key=key
+            f"--set {_shown(text)!r}: the value is not valid YAML"
+            + ("" if is_secret_key(key) else f": {exc}"),
+            key=key,
         ) from exc
     return key.split("."), value
 
@@ -52,7 +62,7 @@ def apply_overrides(
                 continue
             if not isinstance(node, dict):
                 raise PipelineSpecError(
-                    f"--set {text!r}: {where} is a {type(node).__name__}, not a mapping",
+                    f"--set {_shown(text)!r}: {where} is a {type(node).__name__}, not a mapping",
                     file=file,
                     key=where,
                 )
@@ -66,7 +76,7 @@ def apply_overrides(
             node[last] = value
         else:
             raise PipelineSpecError(
-                f"--set {text!r}: {'.'.join(parts[:-1])} is a {type(node).__name__}, not a mapping",
+                f"--set {_shown(text)!r}: {'.'.join(parts[:-1])} is a {type(node).__name__}, not a mapping",
                 file=file,
                 key=".".join(parts[:-1]),
             )

@@ -59,4 +59,4 @@ def test_assemble_in_order_with_single_header(tmp_path):
     assert open(target).read() == "n s\n1 x\n2 y\n3 z\n"
     assemble(str(parts), recs, target, header=False)
     assert open(target).read() == "1 x\n2 y\n3 z\n"
-    assert not os.path.exists(target + ".daskprs-tmp")
+    assert os.listdir(tmp_path / "out") == ["result.txt"]  # no temporary file left
