@@ -452,7 +452,7 @@ def test_leak_check_catches_a_planted_leak():
 def test_entry_processes_are_found_while_a_job_runs(job_folder, client, tmp_path):
     """The old check looked for `daskprs.runtime.child` and found 0 of the live processes
     (they are forked from the zygote). This one sees them."""
-    job_folder.table(rows=300)
+    job_folder.table(rows=1500)
     job_folder.script(SLOW)
     yml = job_folder.parallel_yaml(TABLE, mini_batch_size="1kb", max_concurrency_per_instance=2)
     seen: list[int] = []
