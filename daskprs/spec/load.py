@@ -36,6 +36,7 @@ from daskprs.spec.graph import CycleError, topological_order
 from daskprs.spec.keys import Where
 from daskprs.spec.model import (
     CommandStep,
+    EnvironmentRef,
     InputSpec,
     OutputSpec,
     ParallelStep,
@@ -620,7 +621,7 @@ def _command_step(
             "environment: {image: python:3.11}; daskprs does not build it and runs the command "
             "in the current environment"
         )
-    _environment(node, "environment")
+    environment = _environment(node, "environment")
     return CommandStep(
         name=node.name,
         source_file=node.where.file,
@@ -631,6 +632,7 @@ def _command_step(
         environment_variables=env_vars,
         cloud=dict(node.cloud),
         depends_on=depends,
+        environment=environment,
     )
 
 
@@ -645,13 +647,13 @@ def _code_dir(node: Node, key: str) -> str:
     return path
 
 
-def _environment(node: Node, key: str) -> None:
-    """``environment`` is never built (the job runs in the current Python environment), but
+def _environment(node: Node, key: str) -> EnvironmentRef | None:
+    """``environment`` is built only with ``--environments build`` (:mod:`daskprs.envs`);
     registry environments are refused and a local ``conda_file`` must exist, as Azure checks."""
     env = node.get(key)
     w = node.at(key)
     if env is None:
-        return
+        return None
     node.cloud[w.key.split(".", 2)[-1] if w.key.startswith("jobs.") else w.key] = env
     if isinstance(env, str):
         if env.startswith("azureml://registries/"):
@@ -661,11 +663,20 @@ def _environment(node: Node, key: str) -> None:
                 "packages the entry script needs here and remove the reference, or give a local "
                 "environment ({image, conda_file: ./environment.yml}) instead"
             )
-        return
+        return EnvironmentRef(w.file, w.key, reference=env)
     spec = K.as_mapping(env, w, "environment")
     conda = spec.get("conda_file")
+    conda_path = None
     if isinstance(conda, str) and not is_url(conda) and not conda.startswith("azureml:"):
-        resolve_path(conda, node.base_dir(key), w / "conda_file")
+        conda_path = resolve_path(conda, node.base_dir(key), w / "conda_file")
+    image = spec.get("image")
+    return EnvironmentRef(
+        w.file,
+        w.key,
+        conda_file=conda_path,
+        conda=conda if isinstance(conda, dict) else None,
+        image=image if isinstance(image, str) else None,
+    )
 
 
 def _setting_value(node: Node, key: str, ctx: _Context) -> Any:
@@ -730,7 +741,7 @@ def _parallel_step(
             "is required (Azure rejects a parallel task without one); daskprs does not build it "
             "and runs the task in the current Python environment"
         )
-    _environment(node, "task.environment")
+    environment = _environment(node, "task.environment")
     code_dir = (
         _code_dir(node, "task.code") if task.get("code") is not None else node.base_dir("task")
     )
@@ -907,6 +918,7 @@ def _parallel_step(
         prs=prs,
         cloud=dict(node.cloud),
         depends_on=depends,
+        environment=environment,
     )
 
 

@@ -44,6 +44,19 @@ class OutputSpec:
 
 
 @dataclass(frozen=True)
+class EnvironmentRef:
+    """A step's ``environment``: recorded always, built only with ``--environments build``
+    (:mod:`daskprs.envs`). ``file`` / ``key`` say where it was set, for error messages."""
+
+    file: str
+    key: str  # dotted key, e.g. jobs.train.task.environment
+    reference: str | None = None  # a registered environment: "azureml:name:version" / "@latest"
+    conda_file: str | None = None  # absolute path of a local conda file
+    conda: dict[str, Any] | None = None  # an inline conda specification
+    image: str | None = None  # recorded, never used
+
+
+@dataclass(frozen=True)
 class RetrySettings:
     max_retries: int = 2  # retries after the first attempt: attempts = max_retries + 1
     timeout: int = 60  # seconds one run() call may take
@@ -96,6 +109,7 @@ class ParallelStep:
     prs: PrsArguments = field(default_factory=PrsArguments)
     cloud: dict[str, Any] = field(default_factory=dict)  # cloud-only keys, recorded
     depends_on: tuple[str, ...] = ()  # names of steps whose outputs this step consumes
+    environment: EnvironmentRef | None = None
     type: Literal["parallel"] = "parallel"
 
     @property
@@ -116,6 +130,7 @@ class CommandStep:
     environment_variables: dict[str, str] = field(default_factory=dict, repr=False)  # secrets
     cloud: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
+    environment: EnvironmentRef | None = None
     type: Literal["command"] = "command"
 
 
