@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distributed import Client
 
 from daskprs.engine.pipeline import JobResult, run_job
 from daskprs.engine.progress import Progress, TqdmProgress
 from daskprs.spec.model import PipelineJob
+
+if TYPE_CHECKING:
+    from daskprs.envs import EnvOptions
 
 
 def load_job(source: str | os.PathLike[str], overrides: Sequence[str] = ()) -> PipelineJob:
@@ -35,6 +38,9 @@ def run(
     security: Any = None,
     overwrite: bool = False,
     input_cache: bool = True,
+    environments: str | EnvOptions = "current",
+    env_dir: str | None = None,
+    env_python: dict[str, str] | None = None,
 ) -> JobResult:
     """Run a job on ``client`` (an existing ``distributed.Client``), on ``scheduler`` (an
     address), or on an embedded LocalCluster. Returns a :class:`JobResult` with ``status``,
@@ -44,7 +50,14 @@ def run(
     ``force_replan=True`` lets it start over steps whose plan or input changed.
     ``overwrite``: an output ``path:`` outside the run directory may replace an existing file
     (otherwise that is a spec error). ``input_cache=False``: remote input files handed to
-    ``run()`` are downloaded afresh for every mini batch, never reused from the local cache."""
+    ``run()`` are downloaded afresh for every mini batch, never reused from the local cache.
+
+    ``environments="build"`` runs each step in a cached virtual environment built from its
+    conda file (under ``env_dir``); ``env_python`` maps registered environments to local
+    interpreters. See docs/environments.md."""
+    from daskprs.envs import EnvOptions
+
+    env_options = EnvOptions.coerce(environments, env_dir=env_dir, env_python=env_python)
     if hasattr(job, "to_job"):  # a pipeline or node built with daskprs.sdk
         job = job.to_job()
     if not isinstance(job, PipelineJob):
@@ -66,6 +79,7 @@ def run(
         security=security,
         overwrite=overwrite,
         input_cache=input_cache,
+        environments=env_options,
     )
 
 

@@ -1,4 +1,5 @@
-"""``daskprs job create | show | validate`` (mirrors ``az ml job create --file``).
+"""``daskprs job create | show | validate`` (mirrors ``az ml job create --file``) and
+``daskprs env build | list | prune``.
 
 Exit codes: 0 Completed; 1 Failed; 2 a spec error found before anything ran (or the run dir is
 held by another driver); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM) — both resumable.
@@ -14,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from daskprs.envs import cli as env_cli
 from daskprs.errors import SpecError
 
 EXIT_OK, EXIT_FAILED, EXIT_SPEC, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -70,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         help="download remote input files afresh for every mini batch (no reuse of local copies)",
     )
     create.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    env_cli.add_job_flags(create)
 
     show = cmds.add_parser("show", help="status and per-step summary of a run, as JSON")
     show.add_argument("--run-dir", required=True)
@@ -80,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE"
     )
     _add_overwrite(validate)
+    env_cli.add_env_commands(groups)
     return parser
 
 
@@ -94,6 +98,8 @@ def _add_overwrite(cmd: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.group == "env":
+            return env_cli.run_env_command(args)
         if args.command == "create":
             return _create(args)
         if args.command == "show":
@@ -137,6 +143,7 @@ def _create(args: argparse.Namespace) -> int:
             security=security,
             overwrite=args.overwrite,
             input_cache=args.input_cache,
+            environments=env_cli.options_from_args(args),
         )
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"

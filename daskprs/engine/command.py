@@ -53,7 +53,10 @@ def run_command_step(
     step_outputs: dict[str, dict[str, str]],
     *,
     resume: bool = False,
+    interpreter: tuple[str, str] | None = None,
 ) -> StepResult:
+    """``interpreter``: (python, PYTHONPATH) of the step's own environment (daskprs.envs):
+    its bin/ goes first on PATH."""
     t0 = time.monotonic()
     step_dir = os.path.join(run_dir, step.name)
     logs_dir = os.path.join(step_dir, "logs")
@@ -79,8 +82,14 @@ def run_command_step(
     command = render_command(step.command, inputs, outputs)
     env = dict(os.environ)
     env.update({k: str(v) for k, v in step.environment_variables.items()})
-    # `python` in a command is the interpreter running daskprs (the job's environment)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    # `python` in a command is the interpreter running daskprs (the job's environment), or
+    # the step's own environment's
+    python = interpreter[0] if interpreter else sys.executable
+    env["PATH"] = os.path.dirname(python) + os.pathsep + env.get("PATH", "")
+    if interpreter:
+        env["VIRTUAL_ENV"] = os.path.dirname(os.path.dirname(python))
+        env["PYTHONPATH"] = interpreter[1]
+        env.pop("PYTHONHOME", None)
     env = command_environment(env)  # `import mltable` -> daskprs.mltable if mltable is missing
     stdout_path = os.path.join(logs_dir, "user_logs", "std_log.txt")
     os.makedirs(os.path.dirname(stdout_path), exist_ok=True)

@@ -29,6 +29,7 @@ from daskprs.engine import fingerprint
 from daskprs.engine.cluster import open_client
 from daskprs.engine.lock import RunLock
 from daskprs.engine.progress import Progress
+from daskprs.envs import RunEnvironments
 from daskprs.engine.result import CANCELED, COMPLETED, FAILED, SKIPPED, StepResult
 from daskprs.engine.step import (
     Plan,
@@ -123,7 +124,9 @@ def run_job(
     security: Any = None,
     overwrite: bool = False,
     input_cache: bool = True,
+    environments: Any = None,
 ) -> JobResult:
+    """``environments``: a :class:`daskprs.envs.EnvOptions`, or "current" / "build"."""
     rd = RunDir.at(run_dir or default_run_dir(job))
     lock = RunLock(rd).acquire(job.source_file)
     began = False
@@ -137,8 +140,15 @@ def run_job(
             return done
         plans = _plan_all(job, rd, resume=resume, force_replan=force_replan)
         job = job if input_cache else without_cache(job)  # DASKPRS_INPUT_CACHE=0 in entry processes
+        progress = progress or Progress()
+        # step environments (--environments build): built or found now; a bad one is a spec
+        # error (exit 2) and the run dir goes
+        local = client is None and scheduler is None
+        step_envs = RunEnvironments.prepare(
+            job, environments, local=local, message=progress.message
+        )
         began = True
-        return _run(job, rd, plans, client, scheduler, resume, progress, security)
+        return _run(job, rd, plans, client, scheduler, resume, progress, security, step_envs)
     finally:
         if not began and lock.created_dir:
             shutil.rmtree(rd.root, ignore_errors=True)  # a spec error: leave nothing behind
@@ -206,8 +216,10 @@ def _run(
     resume: bool,
     progress: Progress | None,
     security: Any,
+    step_envs: RunEnvironments,
 ) -> JobResult:
     t0 = time.monotonic()
+    step_envs.write_logs(rd.root)
     if scheduler is None and client is None:
         # entry processes fork from a pre-imported zygote: start it while the cluster starts
         from daskprs.runtime.zygote import warm_up
@@ -226,7 +238,9 @@ def _run(
                 progress.message(f"Dask dashboard: {info.dashboard}")
             for note in info.notes:
                 progress.message(note)
-            failed = _run_steps(job, rd, plans, dask, info.kind, resume, progress, result)
+            failed = _run_steps(
+                job, rd, plans, dask, info.kind, resume, progress, result, step_envs
+            )
         result.status = FAILED if failed else COMPLETED
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM (the CLI turns it into KeyboardInterrupt)
         result.status, result.cause = CANCELED, "interrupted; continue with --resume"
@@ -253,6 +267,7 @@ def _run_steps(
     resume: bool,
     progress: Progress,
     result: JobResult,
+    step_envs: RunEnvironments,
 ) -> set[str]:
     from daskprs.runtime.backend import DaskBackend
 
@@ -265,7 +280,11 @@ def _run_steps(
             result.steps[name] = StepResult(name, SKIPPED, cause)
             failed_steps.add(name)
             continue
-        if isinstance(step, ParallelStep):
+        if isinstance(step, ParallelStep) and (
+            env_error := step_envs.build_on_workers(name, dask, rd.root)
+        ):
+            res = StepResult(name, FAILED, env_error, logs_dir=rd.step(name).logs)
+        elif isinstance(step, ParallelStep):
             sd = rd.step(name)
             input_path = _input_path(step.input_data, step_outputs)
             input_paths = {
@@ -289,6 +308,7 @@ def _run_steps(
                 outputs=resolve_outputs(step, sd),
                 input_paths=input_paths,
                 plan=plan,
+                interpreter=step_envs.interpreter(name),
             )
             if step.prs.copy_logs_to_parent and os.path.isdir(res.logs_dir):
                 # --copy_logs_to_parent: the pipeline's logs/<step>/ gets a copy
@@ -296,9 +316,16 @@ def _run_steps(
         elif isinstance(step, CommandStep):
             from daskprs.engine.command import run_command_step
 
-            res = run_command_step(step, rd.root, step_outputs, resume=resume)
+            res = run_command_step(
+                step,
+                rd.root,
+                step_outputs,
+                resume=resume,
+                interpreter=step_envs.interpreter(name),
+            )
         else:  # pragma: no cover - the parser only makes these two
             raise TypeError(step)
+        step_envs.record(name, res.info)
         result.steps[name] = res
         step_outputs[name] = res.outputs
         if res.status != COMPLETED:

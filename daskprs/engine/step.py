@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import dataclasses
 import os
 import shutil
 import threading
@@ -245,7 +246,9 @@ def run_parallel_step(
     outputs: dict[str, str] | None = None,
     input_paths: dict[str, str] | None = None,
     plan: Plan | PlanTimeout | None = None,
+    interpreter: tuple[str, str] | None = None,
 ) -> StepResult:
+    """``interpreter``: (python, PYTHONPATH) of the step's own environment (daskprs.envs)."""
     t_start = time.monotonic()
     progress = progress or Progress()
     paths = RunDir(run_dir).step(step.name)
@@ -282,6 +285,8 @@ def run_parallel_step(
         policy.accounts.record(rec, final=True)
 
     config = _process_config(step, paths, outputs, kind, input_paths or {})
+    if interpreter is not None:
+        config = dataclasses.replace(config, python=interpreter[0], python_path=interpreter[1])
     run = _Run(step, backend, pieces, logs, ledger, policy, progress)
     todo = [(p, ledger.attempts.get(p.id, 0) + 1) for p in pieces if p.id not in ledger.final]
     progress.start(step.name, len(pieces))

@@ -144,10 +144,14 @@ def parse_conda(doc: Any, file: str) -> CondaSpec:
         key = f"dependencies[{i}]"
         if isinstance(dep, dict):
             if set(dep) != {"pip"} or not isinstance(dep["pip"], list):
-                raise SpecError(f"a mapping here must be pip: [requirements]; got {dep!r}", file, key)
+                raise SpecError(
+                    f"a mapping here must be pip: [requirements]; got {dep!r}", file, key
+                )
             for j, req in enumerate(dep["pip"]):
                 if not isinstance(req, str) or not req.strip():
-                    raise SpecError(f"must be a requirement string; got {req!r}", file, f"{key}.pip[{j}]")
+                    raise SpecError(
+                        f"must be a requirement string; got {req!r}", file, f"{key}.pip[{j}]"
+                    )
                 pip.append(req.strip())
             continue
         if not isinstance(dep, str) or not dep.strip():

@@ -111,7 +111,9 @@ def find(spec: SpecifierSet, minor: str, where: str, file: str, key: str) -> Int
     found = probe(f"python{minor}")
     if found is not None and spec.contains(found.version_text, prereleases=True):
         return found
-    seen = f"python{minor} on PATH is {found.version_text}" if found else f"no python{minor} on PATH"
+    seen = (
+        f"python{minor} on PATH is {found.version_text}" if found else f"no python{minor} on PATH"
+    )
     raise SpecError(
         f"{where} asks for Python {minor}{'' if not str(spec) else f' ({spec})'}, but this "
         f"host runs Python {now.version_text} and has {seen}; install Python {minor} (or put "

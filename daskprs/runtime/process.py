@@ -36,6 +36,21 @@ def _dumps(obj: Any) -> bytes:
     return bytes(ForkingPickler.dumps(obj))
 
 
+def _step_environ(env: dict[str, str], config: ProcessConfig | None) -> dict[str, str]:
+    """The environment variables of an entry process in a step environment: its bin/ first on
+    PATH (``python`` / ``pip`` in the script's subprocesses are the environment's), VIRTUAL_ENV,
+    and only daskprs's runtime on PYTHONPATH (nothing of the worker's packages)."""
+    if config is None or not config.python:
+        return env
+    python = os.path.expanduser(config.python)
+    bin_dir = os.path.dirname(python)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = os.path.dirname(bin_dir)
+    env.pop("PYTHONHOME", None)
+    env["PYTHONPATH"] = os.path.expanduser(config.python_path)
+    return env
+
+
 class ProcessDied(Exception):
     """The entry-script process exited (or was killed) while we waited for it."""
 
@@ -75,28 +90,44 @@ class EntryProcess:
         stdout_path = os.path.join(out_dir, f"{self.name}.stdout.txt")
         stderr_path = os.path.join(err_dir, f"{self.name}.stderr.txt")
         self.workdir = tempfile.mkdtemp(prefix=f"daskprs-{self.name}-")
-        zygote = get_zygote()
+        zygote = None if self.config.python else get_zygote()
         try:
-            if zygote is not None:
+            if self.config.python:  # a step environment: a fresh process in its interpreter
+                self.proc = self._popen(r1, w2, stdout_path, stderr_path, self.config)
+            elif zygote is not None:
                 self.proc = zygote.spawn([r1, w2], stdout_path, stderr_path)
             else:
                 self.proc = self._popen(r1, w2, stdout_path, stderr_path)
-        except OSError:
+        except OSError as exc:
+            if self.config.python:  # never fall back to the worker's Python: init fails
+                for fd in (r1, w1, r2, w2):
+                    os.close(fd)
+                shutil.rmtree(self.workdir, ignore_errors=True)
+                self.workdir = ""
+                self.init_error = (
+                    f"the step environment's Python {self.config.python} cannot start: {exc} "
+                    "(build it on this host: daskprs env build --file <job.yml>)"
+                )
+                return
             self.proc = self._popen(r1, w2, stdout_path, stderr_path)
         os.close(r1)
         os.close(w2)
         self._send = Connection(w1, readable=False)
         self._recv = Connection(r2, writable=False)
         # the worker's environment now (a forked process would otherwise see the zygote's)
-        self._send.send(("init", self.config, self.node, self.name, dict(os.environ), self.workdir))
+        environ = _step_environ(dict(os.environ), self.config)
+        self._send.send(("init", self.config, self.node, self.name, environ, self.workdir))
 
     @staticmethod
-    def _popen(r1: int, w2: int, stdout_path: str, stderr_path: str) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
+    def _popen(
+        r1: int, w2: int, stdout_path: str, stderr_path: str, config: ProcessConfig | None = None
+    ) -> subprocess.Popen[bytes]:
+        env = _step_environ(dict(os.environ), config)
         env.update(PYTHONFAULTHANDLER="1", PYTHONUNBUFFERED="1")
+        python = os.path.expanduser(config.python) if config and config.python else sys.executable
         with open(stdout_path, "ab") as out, open(stderr_path, "ab") as err:
             return subprocess.Popen(
-                [sys.executable, "-m", "daskprs.runtime.child", str(r1), str(w2)],
+                [python, "-m", "daskprs.runtime.child", str(r1), str(w2)],
                 pass_fds=(r1, w2),
                 stdin=subprocess.DEVNULL,
                 stdout=out,

@@ -52,6 +52,11 @@ class ProcessConfig:
     code_hash: str = ""
     # the workers chosen to host entry processes (instance_count of them); None: every worker
     worker_addresses: tuple[str, ...] | None = None
+    # a step's own environment (daskprs.envs): entry processes start fresh in this interpreter
+    # (``~`` expanded on the worker) with daskprs's runtime on PYTHONPATH, instead of forking
+    # from the zygote; None: the worker's own Python
+    python: str | None = None
+    python_path: str = ""
 
 
 @dataclass(slots=True)  # the driver keeps one per mini batch: slots halve its size
