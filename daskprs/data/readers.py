@@ -69,6 +69,20 @@ class TableSchema:
     def kind_map(self) -> dict[str, str]:
         return dict(self.kinds)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as plain data: the arrow schema as Arrow IPC bytes, which every pyarrow
+        reads (an entry process in a step environment may run another pyarrow than the
+        driver; pyarrow's own pickles name its internal functions)."""
+        ipc = None if self.arrow_schema is None else self.arrow_schema.serialize().to_pybytes()
+        return (_table_schema, (self.columns, self.kinds, ipc))
+
+
+def _table_schema(
+    columns: tuple[str, ...], kinds: tuple[tuple[str, str], ...], ipc: bytes | None
+) -> TableSchema:
+    arrow = None if ipc is None else pa.ipc.read_schema(pa.py_buffer(ipc))
+    return TableSchema(columns, kinds, arrow)
+
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4")
 

@@ -264,6 +264,41 @@ def _outputs(step: StepView, run: RunView) -> str:
     return f'<h3>Outputs</h3><table class="kv">{"".join(rows)}</table>'
 
 
+_ENV_KEYS = (
+    ("mode", "mode"),
+    ("hash", "hash"),
+    ("python_version", "Python"),
+    ("python", "interpreter"),
+    ("path", "path"),
+    ("built", "built by this run"),
+    ("build_seconds", "build seconds"),
+    ("lookup_seconds", "lookup seconds"),
+    ("builder", "builder"),
+    ("conda_file", "conda file"),
+    ("image", "image (recorded, not used)"),
+    ("reference", "registered environment"),
+    ("unsatisfied", "not satisfied here"),
+    ("notes", "notes"),
+)
+
+
+def _environment(step: StepView) -> str:
+    """Which environment ran the step (``--environments``, docs/environments.md)."""
+    env = step.environment
+    if not env:
+        return ""
+    rows = []
+    for key, label in _ENV_KEYS:
+        if key in env and env[key] not in (None, "", []):
+            value = env[key]
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            rows.append(f"<tr><td>{esc(label)}</td><td>{esc(text)}</td></tr>")
+    for worker, info in sorted((env.get("workers") or {}).items()):
+        how = "built" if info.get("built") else "reused"
+        rows.append(f"<tr><td>{esc(worker)}</td><td>{esc(how)} ({info.get('host', '')})</td></tr>")
+    return f'<h3>Environment</h3><table class="kv">{"".join(rows)}</table>'
+
+
 def _step(step: StepView, run: RunView) -> str:
     parts = [
         f'<section class="card step" id="{anchor(step.name)}" data-step="{esc(step.name)}">',
@@ -281,6 +316,7 @@ def _step(step: StepView, run: RunView) -> str:
     elif step.cause:
         parts.append(f'<pre class="result">{esc(step.cause)}</pre>')
     parts.append(_outputs(step, run))
+    parts.append(_environment(step))
     parts.append(_settings(step))
     win = Window.of(step)
     if step.attempts and win is not None:

@@ -114,6 +114,7 @@ class StepView:
     log_files: list[tuple[str, str]] = field(default_factory=list)  # (label, href)
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> path
     command: str = ""  # a command step's command line as it ran
+    environment: dict[str, Any] = field(default_factory=dict)  # which Python ran it (envs)
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -342,6 +343,8 @@ def _load_step(
         if isinstance(outputs, dict):
             step.outputs = {str(k): str(v) for k, v in outputs.items()}
         step.command = str(summary.get("command") or "")
+        env = summary.get("environment")
+        step.environment = env if isinstance(env, dict) else {}
     elif job_status == "Running" and step.logs_exists and not running_seen:
         step.status = "Running"
     elif job_status == "Running":

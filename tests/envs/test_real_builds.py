@@ -53,7 +53,7 @@ def test_steps_run_in_their_built_environments_then_reuse_them(tmp_path, env_dir
     recorded = json.loads(build_log.with_name("environment.json").read_text())
     assert recorded["hash"] == env["hash"]
     assert doc["steps"]["table"]["environment"]["hash"] != env["hash"]
-    assert "environment" in (first / "report.html").read_text()
+    assert f"<td>{env['hash']}</td>" in (first / "report.html").read_text()
 
     # second run: nothing built, the same environments found and verified
     second = tmp_path / "run2"
