@@ -208,7 +208,9 @@ def _check_interpreter(env: StepEnv, exe: str, pythonpath: str) -> None:
         proc = subprocess.run(
             [exe, "-c", code], capture_output=True, text=True, env=run_env, timeout=120
         )
-        error = proc.stderr.strip().splitlines()[-1:] if proc.returncode else []
+        error = []
+        if proc.returncode:
+            error = proc.stderr.strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
     except (OSError, subprocess.TimeoutExpired) as exc:
         error = [str(exc)]
     if error:
