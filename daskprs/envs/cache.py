@@ -34,7 +34,7 @@ def _size(path: str) -> int:
 
 def list_envs(env_dir: str, sizes: bool = True) -> list[dict[str, Any]]:
     env_dir = os.path.abspath(os.path.expanduser(env_dir))
-    out = []
+    out: list[dict[str, Any]] = []
     if not os.path.isdir(env_dir):
         return out
     for key in sorted(os.listdir(env_dir)):

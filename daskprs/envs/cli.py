@@ -111,9 +111,7 @@ def _build(args: argparse.Namespace, options: EnvOptions) -> int:
     if not local:
         from distributed import Client
 
-        from daskprs.envs.cluster import ensure_on_workers
-
-        from daskprs.envs.cluster import WorkerBuildError
+        from daskprs.envs.cluster import WorkerBuildError, ensure_on_workers
 
         with Client(args.scheduler) as client:
             for env in envs.values():

@@ -21,7 +21,7 @@ _fingerprints: dict[str, str] = {}
 
 
 def package_dirs() -> list[str]:
-    dirs = []
+    dirs: list[str] = []
     for name in PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
@@ -30,7 +30,7 @@ def package_dirs() -> list[str]:
 
 
 def _files(root: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP)
         out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if not f.endswith(".pyc"))

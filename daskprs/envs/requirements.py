@@ -63,9 +63,9 @@ def runtime_conflicts(user_requirements: tuple[str, ...]) -> list[Conflict]:
             continue
         ours = runtime[canonicalize_name(req.name)]
         for spec in req.specifier:
-            if spec.operator in ("==", "===") and "*" not in spec.version:
-                if not ours.specifier.contains(spec.version, prereleases=True):
-                    out.append(Conflict(line, str(ours)))
+            exact = spec.operator in ("==", "===") and "*" not in spec.version
+            if exact and not ours.specifier.contains(spec.version, prereleases=True):
+                out.append(Conflict(line, str(ours)))
     return out
 
 

@@ -120,8 +120,9 @@ def test_uv_builder_when_available(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def client():
     with (
-        LocalCluster(n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None)
-        as cluster,
+        LocalCluster(
+            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
         Client(cluster) as c,
     ):
         yield c

@@ -108,14 +108,19 @@ def _tables(tmp_path: Path) -> list:
 
 def test_entry_process_runs_without_dask_distributed_cloudpickle(tmp_path, no_dask_python):
     pieces = _tables(tmp_path)
-    proc = EntryProcess(_config(tmp_path, no_dask_python, SCRIPT.format(blocked=BLOCKED)), "n", "p0")
+    proc = EntryProcess(
+        _config(tmp_path, no_dask_python, SCRIPT.format(blocked=BLOCKED)), "n", "p0"
+    )
     proc.start()
     try:
         assert proc.wait_ready() == ""
         rows = 0
         for piece in pieces:
             rec = proc.run(piece, 1)
-            assert rec.status == RUN_DONE, (rec.error, rec.error_file and open(rec.error_file).read())
+            assert rec.status == RUN_DONE, (
+                rec.error,
+                rec.error_file and open(rec.error_file).read(),
+            )
             assert rec.succeeded == rec.total > 0
             rows += rec.total
         assert rows == 30 + 30 + 4  # csv rows, parquet rows, the 4 files of the folder
@@ -125,7 +130,9 @@ def test_entry_process_runs_without_dask_distributed_cloudpickle(tmp_path, no_da
 
 def test_the_blocker_blocks(tmp_path, no_dask_python):
     """Control: the same interpreter refuses an entry script that imports dask."""
-    proc = EntryProcess(_config(tmp_path, no_dask_python, "import dask\n\ndef run(b):\n    return b\n"), "n", "p0")
+    proc = EntryProcess(
+        _config(tmp_path, no_dask_python, "import dask\n\ndef run(b):\n    return b\n"), "n", "p0"
+    )
     proc.start()
     try:
         error = proc.wait_ready()

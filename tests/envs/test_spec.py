@@ -87,7 +87,10 @@ def test_a_runtime_pin_the_runtime_cannot_use_is_an_error_naming_both():
 def test_hash_follows_content_not_form():
     a = parse_conda(_doc(f"python={RUNNING}", {"pip": ["cloudpickle==2.2.1"]}), "a.yml")
     b = parse_conda(
-        {"name": "other", "dependencies": [f"python={RUNNING}", "pip", {"pip": ["cloudpickle==2.2.1"]}]},
+        {
+            "name": "other",
+            "dependencies": [f"python={RUNNING}", "pip", {"pip": ["cloudpickle==2.2.1"]}],
+        },
         "elsewhere/b.yml",
     )
     c = parse_conda(_doc(f"python={RUNNING}", {"pip": ["cloudpickle==2.2.0"]}), "a.yml")
