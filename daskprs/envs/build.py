@@ -228,13 +228,17 @@ def _install(
         env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": ""}
         env.pop("VIRTUAL_ENV")
         _run([uv, "venv", "--seed", "--python", base, tmp], fh, log, env=env)
-        cmd = [uv, "pip", "install", "--python", python, *_uv_index_args(), "-r", reqs]
+        # bytecode now: entry processes start fresh interpreters, and a Python that may not
+        # write __pycache__ (PYTHONDONTWRITEBYTECODE, a read-only env) would compile pandas
+        # on every start (seconds)
+        cmd = [uv, "pip", "install", "--python", python, "--compile-bytecode"]
+        cmd += [*_uv_index_args(), "-r", reqs]
         _run(cmd, fh, log, cwd=cwd, env=env)
         listing = _run([uv, "pip", "list", "--python", python, "--format", "json"], fh, log)
     else:
         _run([base, "-m", "venv", tmp], fh, log)
         pip = [python, "-m", "pip", "--disable-pip-version-check", "--no-input"]
-        _run([*pip, "install", "--no-compile", "-r", reqs], fh, log, cwd=cwd)
+        _run([*pip, "install", "-r", reqs], fh, log, cwd=cwd)  # compiles bytecode
         listing = _run([*pip, "list", "--format", "json"], fh, log)
     try:
         return {p["name"]: p["version"] for p in json.loads(listing)}
@@ -288,8 +292,11 @@ def _check_runtime(tmp: str, env_dir: str, fh: Any, log: str) -> None:
     """The entry runtime imports in the new environment (without Dask): else a build error."""
     code = "import " + ", ".join(RUNTIME_IMPORTS) + "; import daskprs.runtime.child"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env["PYTHONPATH"] = overlay.ensure_overlay(env_dir)
-    _run([os.path.join(tmp, "bin", "python"), "-c", code], fh, log, env=env)
+    runtime = overlay.ensure_overlay(env_dir)
+    env["PYTHONPATH"] = runtime
+    python = os.path.join(tmp, "bin", "python")
+    _run([python, "-m", "compileall", "-q", runtime], fh, log, env=env)  # for its version
+    _run([python, "-c", code], fh, log, env=env)
 
 
 _SHEBANG_MAX = 127  # Linux reads at most this much of a #! line

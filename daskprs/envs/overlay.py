@@ -9,6 +9,7 @@ daskprs never runs stale code. Written into a temporary folder and renamed: neve
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import importlib.util
 import os
@@ -66,6 +67,7 @@ def ensure_overlay(env_dir: str) -> str:
                 os.path.join(tmp, os.path.basename(root)),
                 ignore=shutil.ignore_patterns(*_SKIP, "*.pyc"),
             )
+        compileall.compile_dir(tmp, quiet=1)  # entry processes may not write __pycache__
         try:
             os.rename(tmp, target)
         except OSError:  # another process put it there first: same content

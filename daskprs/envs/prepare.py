@@ -131,6 +131,11 @@ def prepare_environments(
                 )
             continue
         env.mode, env.request = "build", make_request(conda, where, ref.key)
+        if conda.unmapped:
+            env.notes.append(
+                "conda packages not installed (no PyPI equivalent in the table): "
+                + ", ".join(conda.unmapped)
+            )
         if step.type == "parallel" and not local:
             env.remote = True  # each worker builds or reuses it when the step starts
             continue

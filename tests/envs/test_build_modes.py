@@ -187,3 +187,25 @@ def test_env_python_maps_a_registered_environment(tmp_path, env_dir):
     # a mapped Python that cannot run the entry runtime is a spec error
     proc = cli(*base, "--run-dir", str(tmp_path / "run3"), "--env-python", "scoring-env=/bin/false")
     assert proc.returncode == 2 and "/bin/false" in proc.stderr
+
+
+def test_env_build_on_every_worker_of_a_scheduler(tmp_path, env_dir):
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as c,
+    ):  # fmt: skip
+        yml = pipeline(tmp_path / "job", ["cloudpickle==2.2.1"])
+        args = ["env", "build", "--file", str(yml), "--env-dir", str(env_dir)]
+        proc = cli(*args, "--scheduler", cluster.scheduler_address)
+        assert proc.returncode == 0, proc.stderr
+        env = json.loads(proc.stdout)["probe"]
+        assert set(env["workers"]) == set(c.scheduler_info()["workers"])
+        # an unbuildable one: exit 1, the worker's own message
+        yml = pipeline(tmp_path / "bad", ["daskprs-no-such-package-anywhere==0.0.3"])
+        args = ["env", "build", "--file", str(yml), "--env-dir", str(env_dir)]
+        proc = cli(*args, "--scheduler", cluster.scheduler_address)
+        assert proc.returncode == 1
+        assert "worker" in proc.stderr and "daskprs-no-such-package-anywhere" in proc.stderr
