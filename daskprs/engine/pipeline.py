@@ -29,7 +29,6 @@ from daskprs.engine import fingerprint
 from daskprs.engine.cluster import open_client
 from daskprs.engine.lock import RunLock
 from daskprs.engine.progress import Progress
-from daskprs.envs import RunEnvironments
 from daskprs.engine.result import CANCELED, COMPLETED, FAILED, SKIPPED, StepResult
 from daskprs.engine.step import (
     Plan,
@@ -38,6 +37,7 @@ from daskprs.engine.step import (
     resolve_outputs,
     run_parallel_step,
 )
+from daskprs.envs import RunEnvironments
 from daskprs.errors import PipelineSpecError
 from daskprs.rundir import RunDir
 from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob
