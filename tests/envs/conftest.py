@@ -15,6 +15,8 @@ import yaml
 
 # the package the driver lacks, for command steps: small, pure Python
 DRIVER_LACKS = "tabulate==0.9.0"
+# what most tests' steps pin: one environment, built once per session in ``env_dir``
+PINS = ["cloudpickle==2.2.1", DRIVER_LACKS]
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +53,10 @@ def run(mini_batch):
 """
 
 
-def pipeline(root: Path, pins: list[str], command_pins: list[str] | None = None) -> Path:
+def pipeline(root: Path, pins: list[str], command: bool = False) -> Path:
     """A pipeline: a parallel step (entry script reports cloudpickle's version and whether dask
-    is installed) on a CSV, then (optionally) a command step importing tabulate."""
+    is installed) on a CSV, then (optionally) a command step importing tabulate; both use the
+    conda file ``env.yml`` pinning ``pins``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "code").mkdir(exist_ok=True)
     (root / "code" / "score.py").write_text(PROBE_SCRIPT)
@@ -91,15 +94,14 @@ def pipeline(root: Path, pins: list[str], command_pins: list[str] | None = None)
             },
         }
     }
-    if command_pins is not None:
-        conda(root / "cmd-env.yml", command_pins)
+    if command:
         jobs["table"] = {
             "type": "command",
             "command": (
                 "python -c \"import tabulate, sys; open(sys.argv[1], 'w').write("
                 "tabulate.tabulate([[1, 2]], headers=['a', 'b']))\" ${{outputs.out}}/t.txt"
             ),
-            "environment": {"image": "python:3.11", "conda_file": "./cmd-env.yml"},
+            "environment": {"image": "python:3.11", "conda_file": "./env.yml"},
             "outputs": {"out": {"type": "uri_folder"}},
         }
     doc = {"type": "pipeline", "name": "envs", "jobs": jobs}

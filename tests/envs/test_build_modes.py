@@ -14,10 +14,10 @@ import yaml
 from distributed import Client, LocalCluster
 
 import daskprs
-from daskprs.envs import build
-from daskprs.envs.conda import parse_conda
+from daskprs.envs import EnvironmentWarning, build
+from daskprs.envs.conda import parse_conda, read_conda_file
 from daskprs.envs.request import make_request
-from tests.envs.conftest import cli, pipeline
+from tests.envs.conftest import PINS, cli, conda, pipeline
 
 RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -42,6 +42,7 @@ print(json.dumps({"start": start, "end": time.time(), **built.as_dict()}))
 """
 
 
+@pytest.mark.slow
 def test_concurrent_builds_of_one_environment_are_serialized(tmp_path):
     env_dir, go = tmp_path / "envs", tmp_path / "go"
     procs = [
@@ -73,6 +74,28 @@ def test_concurrent_builds_of_one_environment_are_serialized(tmp_path):
     )
 
 
+def test_a_lookup_waits_for_a_build_in_progress_and_reuses_it(tmp_path):
+    """Without building: while the lock is held (a build running elsewhere), ensure() waits;
+    when the "build" completes it reuses the result instead of building again."""
+    import threading
+
+    req = _request("cloudpickle==2.2.0")
+    env_dir = tmp_path / "envs"
+    path = env_dir / req.key
+    got: list = []
+    with build.locked(str(env_dir), req.key):
+        worker = threading.Thread(target=lambda: got.append(build.ensure(req, str(env_dir))))
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive() and not got  # waiting for the lock
+        (path / "bin").mkdir(parents=True)  # what a finished build leaves
+        (path / "bin" / "python").symlink_to(sys.executable)
+        (path / build.MARKER).write_text(json.dumps({"python_version": "3", "builder": "x"}))
+    worker.join(60)
+    assert got and got[0].built is False and got[0].path == str(path)
+
+
+@pytest.mark.slow
 def test_a_killed_build_leaves_nothing_that_is_used(tmp_path):
     """A build's temporary folder is never taken for the environment; the next build
     removes it."""
@@ -106,6 +129,7 @@ def test_pip_builder(tmp_path, monkeypatch):
     assert pip.returncode == 0 and built.path in pip.stdout
 
 
+@pytest.mark.slow
 def test_uv_builder_when_available(tmp_path, monkeypatch):
     pytest.importorskip("uv")
     monkeypatch.setenv(build.BUILDER_ENV, "uv")
@@ -129,7 +153,7 @@ def client():
 
 
 def test_cluster_mode_builds_on_every_worker(tmp_path, env_dir, client):
-    yml = pipeline(tmp_path / "job", ["cloudpickle==2.2.1"])
+    yml = pipeline(tmp_path / "job", PINS)
     result = daskprs.run(
         str(yml),
         client=client,
@@ -165,8 +189,9 @@ def test_cluster_mode_build_failure_fails_the_step_with_the_workers_error(
     print(f"failed in {time.monotonic() - t0:.1f} s")
 
 
-def test_env_python_maps_a_registered_environment(tmp_path, env_dir):
-    built = build.ensure(_request("cloudpickle==2.2.1"), str(env_dir))
+def test_env_python_maps_a_registered_environment(tmp_path, env_dir, client):
+    pins = conda(tmp_path / "pins.yml", PINS)  # the session's environment
+    built = build.ensure(make_request(read_conda_file(str(pins)), "t", "k"), str(env_dir))
     yml = pipeline(tmp_path / "job", [])
     doc = yaml.safe_load(yml.read_text())
     doc["jobs"]["probe"]["task"]["environment"] = "azureml:scoring-env:3"
@@ -179,9 +204,11 @@ def test_env_python_maps_a_registered_environment(tmp_path, env_dir):
     assert {ln.split("|")[1] for ln in lines} == {built.python}
     assert {ln.split("|")[0] for ln in lines} == {"2.2.1"}
     # unmapped in build mode: the current environment, with a warning naming the flag
-    proc = cli(*base, "--run-dir", str(run2), "--environments", "build")
-    assert proc.returncode == 0, proc.stderr
-    assert "--env-python scoring-env=" in proc.stderr
+    with pytest.warns(EnvironmentWarning, match="--env-python scoring-env="):
+        result = daskprs.run(
+            str(yml), client=client, run_dir=str(run2), progress=False, environments="build"
+        )
+    assert result.status == "Completed"
     lines = (run2 / "probe" / "outputs" / "result").read_text().splitlines()
     assert {ln.split("|")[2] for ln in lines} == {"dask=True"}
     # a mapped Python that cannot run the entry runtime is a spec error
@@ -197,7 +224,7 @@ def test_env_build_on_every_worker_of_a_scheduler(tmp_path, env_dir):
         ) as cluster,
         Client(cluster) as c,
     ):  # fmt: skip
-        yml = pipeline(tmp_path / "job", ["cloudpickle==2.2.1"])
+        yml = pipeline(tmp_path / "job", PINS)
         args = ["env", "build", "--file", str(yml), "--env-dir", str(env_dir)]
         proc = cli(*args, "--scheduler", cluster.scheduler_address)
         assert proc.returncode == 0, proc.stderr

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import time
 
 import pytest
 
-from tests.envs.conftest import DRIVER_LACKS, cli, conda, job_json, pipeline
+from tests.envs.conftest import PINS, cli, conda, job_json, pipeline
 
-CLOUDPICKLE = "cloudpickle==2.2.1"
+CLOUDPICKLE = PINS[0]
 
 
 def test_driver_does_not_have_what_the_steps_pin():
@@ -25,7 +26,7 @@ def test_driver_does_not_have_what_the_steps_pin():
 
 
 def test_steps_run_in_their_built_environments_then_reuse_them(tmp_path, env_dir):
-    yml = pipeline(tmp_path / "job", [CLOUDPICKLE], [DRIVER_LACKS])
+    yml = pipeline(tmp_path / "job", PINS, command=True)
     base = ["job", "create", "--file", str(yml), "-q", "--environments", "build"]
     first = tmp_path / "run1"
     proc = cli(*base, "--env-dir", str(env_dir), "--run-dir", str(first))
@@ -48,11 +49,13 @@ def test_steps_run_in_their_built_environments_then_reuse_them(tmp_path, env_dir
     assert env["mode"] == "build" and env["python"] == python
     assert env["path"] == os.path.dirname(os.path.dirname(python))
     assert env["hash"] == os.path.basename(env["path"])
+    if importlib.util.find_spec("uv") is not None:
+        assert env["builder"] == "uv"
     build_log = first / "probe" / "logs" / "sys" / "environment" / "build.log"
     assert CLOUDPICKLE in build_log.read_text()
     recorded = json.loads(build_log.with_name("environment.json").read_text())
     assert recorded["hash"] == env["hash"]
-    assert doc["steps"]["table"]["environment"]["hash"] != env["hash"]
+    assert doc["steps"]["table"]["environment"]["hash"] == env["hash"]  # one build for both
     assert f"<td>{env['hash']}</td>" in (first / "report.html").read_text()
 
     # second run: nothing built, the same environments found and verified
@@ -70,13 +73,14 @@ def test_steps_run_in_their_built_environments_then_reuse_them(tmp_path, env_dir
 
 
 def test_current_mode_warns_per_step_and_runs_in_the_driver(tmp_path, env_dir):
-    yml = pipeline(tmp_path / "job", [CLOUDPICKLE])
+    yml = pipeline(tmp_path / "job", PINS)
     run_dir = tmp_path / "run"
     proc = cli("job", "create", "--file", str(yml), "-q", "--run-dir", str(run_dir))
     assert proc.returncode == 0, proc.stderr
     warnings = [ln for ln in proc.stderr.splitlines() if ln.startswith("daskprs: warning:")]
     assert len(warnings) == 1, proc.stderr
     assert "'probe'" in warnings[0] and "cloudpickle==2.2.1" in warnings[0]
+    assert "tabulate==0.9.0 (not installed)" in warnings[0]
     assert "installed" in warnings[0] and "--environments build" in warnings[0]
     lines = (run_dir / "probe" / "outputs" / "result").read_text().splitlines()
     assert {line.split("|")[2] for line in lines} == {"dask=True"}  # the driver's Python
@@ -116,7 +120,7 @@ def test_a_python_this_host_cannot_provide_is_a_spec_error(tmp_path, env_dir, py
 
 
 def test_env_build_list_and_prune(tmp_path, env_dir):
-    yml = pipeline(tmp_path / "job", [CLOUDPICKLE])
+    yml = pipeline(tmp_path / "job", PINS)
     proc = cli("env", "build", "--file", str(yml), "--env-dir", str(env_dir))
     assert proc.returncode == 0, proc.stderr
     built = json.loads(proc.stdout)["probe"]
