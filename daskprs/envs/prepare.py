@@ -173,9 +173,9 @@ def _warn(text: str) -> None:
 
 
 def _conda(ref: EnvironmentRef) -> CondaSpec:
-    if ref.conda_file is not None:
+    if ref.conda is None and ref.conda_file is not None:  # unreadable: the error names why
         return read_conda_file(ref.conda_file)
-    return parse_conda(ref.conda, f"{ref.file} ({ref.key}.conda_file)")
+    return parse_conda(ref.conda, ref.conda_file or f"{ref.file} ({ref.key}.conda_file)")
 
 
 def _names(reference: str) -> list[str]:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from daskprs.data.sizes import has_size_suffix, parse_mini_batch_size
 from daskprs.errors import SpecError
 from daskprs.spec import keys as K
@@ -674,9 +676,22 @@ def _environment(node: Node, key: str) -> EnvironmentRef | None:
         w.file,
         w.key,
         conda_file=conda_path,
-        conda=conda if isinstance(conda, dict) else None,
+        conda=conda if isinstance(conda, dict) else _conda_content(conda_path),
         image=image if isinstance(image, str) else None,
     )
+
+
+def _conda_content(path: str | None) -> dict[str, Any] | None:
+    """The conda file's mapping; None when it cannot be read (daskprs.envs reports why, when
+    it needs the file)."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError):
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def _setting_value(node: Node, key: str, ctx: _Context) -> Any:

@@ -46,13 +46,15 @@ class OutputSpec:
 @dataclass(frozen=True)
 class EnvironmentRef:
     """A step's ``environment``: recorded always, built only with ``--environments build``
-    (:mod:`daskprs.envs`). ``file`` / ``key`` say where it was set, for error messages."""
+    (:mod:`daskprs.envs`). Two are equal when their content is: ``file`` / ``key`` (where it
+    was set) and ``conda_file`` (where the conda specification was read from) are for
+    messages only."""
 
-    file: str
-    key: str  # dotted key, e.g. jobs.train.task.environment
+    file: str = field(compare=False)
+    key: str = field(compare=False)  # dotted key, e.g. jobs.train.task.environment
     reference: str | None = None  # a registered environment: "azureml:name:version" / "@latest"
-    conda_file: str | None = None  # absolute path of a local conda file
-    conda: dict[str, Any] | None = None  # an inline conda specification
+    conda_file: str | None = field(default=None, compare=False)  # absolute path, when a file
+    conda: dict[str, Any] | None = None  # the conda specification (the file's, or inline)
     image: str | None = None  # recorded, never used
 
 
