@@ -144,7 +144,8 @@ def test_the_blocker_blocks(tmp_path, no_dask_python):
 def test_a_missing_interpreter_fails_init_not_the_worker(tmp_path):
     """A step environment whose Python is gone: init fails with the path, never falls back to
     the worker's own Python."""
-    proc = EntryProcess(_config(tmp_path, str(tmp_path / "gone" / "python"), SCRIPT), "n", "p0")
+    script = SCRIPT.format(blocked=BLOCKED)
+    proc = EntryProcess(_config(tmp_path, str(tmp_path / "gone" / "python"), script), "n", "p0")
     proc.start()
     error = proc.wait_ready()
     assert "gone/python" in error and "cannot start" in error
