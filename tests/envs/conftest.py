@@ -55,8 +55,9 @@ def run(mini_batch):
 
 def pipeline(root: Path, pins: list[str], command: bool = False) -> Path:
     """A pipeline: a parallel step (entry script reports cloudpickle's version and whether dask
-    is installed) on a CSV, then (optionally) a command step importing tabulate; both use the
-    conda file ``env.yml`` pinning ``pins``."""
+    is installed) on a CSV, then (optionally) a command step importing tabulate (and mltable,
+    served by daskprs.mltable) and writing its interpreter; both use the conda file ``env.yml``
+    pinning ``pins``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "code").mkdir(exist_ok=True)
     (root / "code" / "score.py").write_text(PROBE_SCRIPT)
@@ -98,8 +99,9 @@ def pipeline(root: Path, pins: list[str], command: bool = False) -> Path:
         jobs["table"] = {
             "type": "command",
             "command": (
-                "python -c \"import tabulate, sys; open(sys.argv[1], 'w').write("
-                "tabulate.tabulate([[1, 2]], headers=['a', 'b']))\" ${{outputs.out}}/t.txt"
+                "python -c \"import tabulate, sys, mltable; open(sys.argv[1], 'w').write("
+                "tabulate.tabulate([[1, 2]], headers=['a', 'b']) + ' ' + sys.executable)\" "
+                "${{outputs.out}}/t.txt"
             ),
             "environment": {"image": "python:3.11", "conda_file": "./env.yml"},
             "outputs": {"out": {"type": "uri_folder"}},

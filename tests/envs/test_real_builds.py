@@ -42,7 +42,7 @@ def test_steps_run_in_their_built_environments_then_reuse_them(tmp_path, env_dir
     assert python.startswith(str(env_dir))
     # the command step used the environment's tabulate (the driver has none)
     table = (first / "table" / "outputs" / "out" / "t.txt").read_text()
-    assert "a    b" in table
+    assert "a    b" in table and table.endswith(python)  # the environment's python
     # job.json and the logs tree say which environment ran each step
     doc = job_json(first)
     env = doc["steps"]["probe"]["environment"]
