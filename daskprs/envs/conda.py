@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from daskprs.errors import SpecError
+from daskprs.spec import safe_yaml
 
 # conda package -> PyPI distribution, for packages that are the same software on both (the
 # name differs for a few). Conda packages not listed here are reported, not installed: they
@@ -118,12 +119,13 @@ class CondaSpec:
 
 def read_conda_file(path: str) -> CondaSpec:
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+        doc = safe_yaml.load_file(path)  # the size, alias and depth limits of every YAML read
     except OSError as exc:
         raise SpecError(f"cannot read the conda file: {exc}", file=path) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"the conda file is not valid YAML: {exc}", file=path) from None
+    except ValueError as exc:  # YamlRefused, undecodable text
+        raise SpecError(f"the conda file is refused: {exc}", file=path) from None
     return parse_conda(doc, path)
 
 

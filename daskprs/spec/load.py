@@ -22,6 +22,7 @@ import yaml
 from daskprs.data.sizes import has_size_suffix, parse_mini_batch_size
 from daskprs.errors import SpecError
 from daskprs.spec import keys as K
+from daskprs.spec import safe_yaml
 from daskprs.spec.arguments import extract_prs, split_arguments
 from daskprs.spec.bindings import (
     Binding,
@@ -687,9 +688,8 @@ def _conda_content(path: str | None) -> dict[str, Any] | None:
     if path is None:
         return None
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError):
+        doc = safe_yaml.load_file(path)
+    except (OSError, ValueError, yaml.YAMLError):  # ValueError: YamlRefused, undecodable
         return None
     return doc if isinstance(doc, dict) else None
 
