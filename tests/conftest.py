@@ -6,7 +6,9 @@ import os
 import uuid
 
 import pytest
+from distributed import Client, LocalCluster
 
+from tests.helpers.jobs import JobFolder
 from tests.helpers.leaks import SESSION_MARK, new_processes, session_processes
 
 # every process the tests start inherits this mark, wherever it ends up in the process tree
@@ -32,3 +34,20 @@ def no_process_left_behind(request):
             except psutil.Error:
                 pass
         pytest.fail("processes left behind:\n" + "\n".join(f"  {p}" for p in left))
+
+
+@pytest.fixture(scope="session")
+def client():
+    """The one in-process Dask cluster the tests share (2 workers x 2 threads, no dashboard)."""
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        yield c
+
+
+@pytest.fixture
+def job_folder(tmp_path) -> JobFolder:
+    return JobFolder(tmp_path / "job")

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from tests.cluster.conftest import dask_cluster, wait_for_workers
-from tests.integration.conftest import start_driver, wait_for_commits
+from tests.helpers.cluster import dask_cluster, wait_for_workers
+from tests.helpers.jobs import start_driver, wait_for_commits
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "iris")
 

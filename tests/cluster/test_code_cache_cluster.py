@@ -9,7 +9,7 @@ import stat
 import subprocess
 import sys
 
-from tests.cluster.conftest import dask_cluster, wait_for_workers
+from tests.helpers.cluster import dask_cluster, wait_for_workers
 
 SCRIPT = "def run(mini_batch):\n    return ['original'] * len(mini_batch)\n"
 TAMPERED = "def run(mini_batch):\n    return ['TAMPERED'] * len(mini_batch)\n"

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.cluster.conftest import dask_cluster, wait_for_workers
+from tests.helpers.cluster import dask_cluster, wait_for_workers
 
 moto_server = pytest.importorskip("moto.server")
 s3fs = pytest.importorskip("s3fs")

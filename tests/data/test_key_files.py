@@ -253,7 +253,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_job_in_processes_killed_and_resumed(tmp_path):
-    from tests.integration.conftest import start_driver, wait_for_commits
+    from tests.helpers.jobs import start_driver, wait_for_commits
 
     yml = _job(tmp_path / "job")
     ref = _cli("--file", str(yml), "--run-dir", str(tmp_path / "ref"))

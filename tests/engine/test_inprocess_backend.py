@@ -10,7 +10,7 @@ import distributed
 from daskprs.engine.step import run_parallel_step
 from daskprs.runtime.backend import InProcessBackend
 from daskprs.spec.load import load_job
-from tests.integration.conftest import JobFolder, read_lines
+from tests.helpers.jobs import JobFolder, read_lines
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
 

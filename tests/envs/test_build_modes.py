@@ -17,7 +17,7 @@ import daskprs
 from daskprs.envs import EnvironmentWarning, build
 from daskprs.envs.conda import parse_conda, read_conda_file
 from daskprs.envs.request import make_request
-from tests.envs.conftest import PINS, cli, conda, pipeline
+from tests.helpers.envs import PINS, cli, conda, pipeline
 
 RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
@@ -139,17 +139,6 @@ def test_uv_builder_when_available(tmp_path, monkeypatch):
         [os.path.join(built.path, "bin", "pip"), "--version"], capture_output=True, text=True
     )
     assert pip.returncode == 0 and built.path in pip.stdout  # relocated from .tmp
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
 
 
 def test_cluster_mode_builds_on_every_worker(tmp_path, env_dir, client):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.envs.conftest import PINS, cli, conda, job_json, pipeline
+from tests.helpers.envs import PINS, cli, conda, job_json, pipeline
 
 CLOUDPICKLE = PINS[0]
 

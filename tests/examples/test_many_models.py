@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributed import Client, LocalCluster
 
 import daskprs
 
@@ -30,17 +29,6 @@ def expected_groups() -> dict[tuple[str, str], int]:
     with open(EXAMPLE / "data" / "oj_sales_data.csv", newline="") as fh:
         rows = Counter((r["Store"], r["Brand"].replace(".", "_")) for r in csv.DictReader(fh))
     return dict(rows)
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import time
 
 import psutil
 
-from tests.integration.conftest import start_driver, wait_for_commits
+from tests.helpers.jobs import start_driver, wait_for_commits
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
 

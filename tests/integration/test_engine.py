@@ -6,7 +6,7 @@ import csv
 import os
 
 import daskprs
-from tests.integration.conftest import read_lines
+from tests.helpers.jobs import read_lines
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
 FILES = {"type": "uri_folder", "path": "./files", "mode": "ro_mount"}

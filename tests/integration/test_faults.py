@@ -8,8 +8,8 @@ import os
 import pytest
 
 import daskprs
+from tests.helpers.jobs import read_lines
 from tests.helpers.leaks import entry_processes
-from tests.integration.conftest import read_lines
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
 

@@ -20,8 +20,8 @@ import psutil
 import pytest
 
 import daskprs
+from tests.helpers.jobs import read_lines, start_driver, wait_for_commits
 from tests.helpers.leaks import SESSION_MARK, entry_processes, new_processes, session_processes
-from tests.integration.conftest import read_lines, start_driver, wait_for_commits
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
 

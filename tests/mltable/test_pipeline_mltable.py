@@ -16,9 +16,7 @@ import io
 import textwrap
 from pathlib import Path
 
-import pytest
 import yaml
-from distributed import Client, LocalCluster
 
 import daskprs
 
@@ -131,17 +129,6 @@ def write_job(root: Path) -> Path:
     path = root / "pipeline.yml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
-
-
-@pytest.fixture(scope="module")
-def client():
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
 
 
 def _logs(run_dir: Path, pattern: str) -> str:

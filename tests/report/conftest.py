@@ -1,43 +1,15 @@
-"""Real runs for the report tests (built once per session) and a headless Chromium to look at
-the report with."""
+"""Real runs for the report tests (built once per session) and the Chromium to look at them."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
-from distributed import Client, LocalCluster
 
 import daskprs
-from tests.integration.conftest import JobFolder
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
-
-
-# --------------------------------------------------------------------------- chromium
-
-
-def _find_chromium() -> str | None:
-    for candidate in (CHROMIUM, shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
+from tests.helpers.browser import _find_chromium
+from tests.helpers.jobs import JobFolder
 
 
 @pytest.fixture(scope="session")
@@ -47,82 +19,6 @@ def chromium() -> str:
     if not found:
         pytest.skip("chromium is not installed: run `bash scripts/install-chromium.sh`")
     return found
-
-
-class Rendered:
-    def __init__(self, dom: str, screenshot: Path) -> None:
-        self.dom = dom
-        self.screenshot = screenshot
-        self.text = visible_text(dom)
-
-
-def render(chromium: str, html_path: str, out_dir: Path, height: int = 3000) -> Rendered:
-    """Load the report from disk in headless Chromium: the DOM it built and a screenshot."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    url = Path(html_path).resolve().as_uri()
-    common = [chromium, *CHROMIUM_FLAGS, f"--window-size=1280,{height}"]
-    shot = out_dir / "report.png"
-    # one browser start does both (each start costs seconds)
-    dom = subprocess.run(
-        [
-            *common,
-            f"--user-data-dir={out_dir / 'profile'}",
-            f"--screenshot={shot}",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-        text=True,
-    ).stdout
-    assert shot.exists(), "chromium wrote no screenshot"
-    assert "<html" in dom, "chromium dumped no DOM"
-    return Rendered(dom, shot)
-
-
-class _Text(HTMLParser):
-    """The text a person sees: no <style>, <script>, <head> or SVG tooltips (<title>)."""
-
-    HIDDEN = {"style", "script", "title", "head"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.hidden = 0
-        self.closed_details = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.HIDDEN:
-            self.hidden += 1
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN:
-            self.hidden -= 1
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def visible_text(dom: str) -> str:
-    parser = _Text()
-    parser.feed(dom)
-    return " ".join(" ".join(parser.parts).split())
-
-
-# --------------------------------------------------------------------------- runs
-
-
-@pytest.fixture(scope="session")
-def report_client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
 
 
 TABLE = """\
@@ -211,24 +107,19 @@ def _make_run(tmp: Path, client, *, always: set[int], once: set[int], threshold:
 
 
 @pytest.fixture(scope="session")
-def completed_run(tmp_path_factory, report_client) -> str:
+def completed_run(tmp_path_factory, client) -> str:
     """Two steps, both completed; mini batch 0 fails once and recovers on its retry."""
     return _make_run(
-        tmp_path_factory.mktemp("completed"), report_client, always=set(), once={0}, threshold=-1
+        tmp_path_factory.mktemp("completed"), client, always=set(), once={0}, threshold=-1
     )
 
 
 @pytest.fixture(scope="session")
-def failed_run(tmp_path_factory, report_client) -> str:
+def failed_run(tmp_path_factory, client) -> str:
     """The parallel step crosses mini_batch_error_threshold; the command step is skipped."""
     # every mini batch from the 4th on fails on every attempt (ids are first row ids: 1kb of
     # this table holds ~50 rows, so these are mini batches 0.. in steps of ~50 rows)
     always = set(range(150, 400))
     return _make_run(
-        tmp_path_factory.mktemp("failed"), report_client, always=always, once=set(), threshold=1
+        tmp_path_factory.mktemp("failed"), client, always=always, once=set(), threshold=1
     )
-
-
-def copy_run(run_dir: str, dest: Path) -> str:
-    shutil.copytree(run_dir, dest)
-    return str(dest)

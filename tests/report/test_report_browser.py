@@ -10,7 +10,7 @@ import shutil
 from urllib.parse import unquote
 
 from daskprs.report import write_report
-from tests.report.conftest import copy_run, render, visible_text
+from tests.helpers.browser import copy_run, render, visible_text
 
 
 def csv_rows(run_dir: str, step: str) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from daskprs.report import write_report
 from daskprs.report.page import linkify
 from daskprs.report.rundir import load_run, traceback_excerpt
 from daskprs.report.svg import nice_ticks
-from tests.report.conftest import visible_text
+from tests.helpers.browser import visible_text
 
 CSV_HEADER = (
     "mini_batch_id,attempt,process,start_time,total,succeeded,failed,elapsed_seconds,"

@@ -9,7 +9,7 @@ import pytest
 
 import daskprs
 from daskprs.errors import PipelineSpecError
-from tests.integration.conftest import JobFolder
+from tests.helpers.jobs import JobFolder
 
 SCORE = "def run(mini_batch):\n    return mini_batch\n"
 

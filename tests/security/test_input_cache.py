@@ -20,7 +20,7 @@ import pytest
 import daskprs
 from daskprs import private
 from daskprs.data import input_cache
-from tests.integration.conftest import JobFolder, client  # noqa: F401  (fixture)
+from tests.helpers.jobs import JobFolder
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

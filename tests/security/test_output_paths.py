@@ -18,7 +18,7 @@ from daskprs.errors import PipelineSpecError
 from daskprs.output.assemble import assemble
 from daskprs.runtime.protocol import AttemptRecord
 from daskprs.spec.output_paths import check_run_outputs
-from tests.integration.conftest import JobFolder, client  # noqa: F401  (fixture)
+from tests.helpers.jobs import JobFolder
 
 SCORE = "def run(mini_batch):\n    return [f'{len(mini_batch)} rows']\n"
 

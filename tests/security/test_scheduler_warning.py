@@ -9,7 +9,7 @@ import pytest
 
 from daskprs.cli import main
 from daskprs.engine.cluster import insecure_scheduler_warning
-from tests.integration.conftest import JobFolder
+from tests.helpers.jobs import JobFolder
 
 
 @pytest.mark.parametrize(

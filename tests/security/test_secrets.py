@@ -18,7 +18,7 @@ import daskprs
 from daskprs.cli import main
 from daskprs.errors import PipelineSpecError
 from daskprs.spec.redact import redact
-from tests.integration.conftest import JobFolder
+from tests.helpers.jobs import JobFolder
 
 SECRET = "s3cr3t-T0KEN-4f9a"
 DIGEST = hashlib.sha256(SECRET.encode()).hexdigest()

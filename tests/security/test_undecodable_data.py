@@ -15,7 +15,7 @@ import yaml
 
 from daskprs.data import decoding, load_mltable, load_piece, plan_mini_batches
 from daskprs.errors import MLTableError
-from tests.integration.conftest import JobFolder
+from tests.helpers.jobs import JobFolder
 
 
 def write_table(folder, data: bytes, name="data.csv", reader="read_delimited", **options):

@@ -13,7 +13,7 @@ from daskprs.cli import main
 from daskprs.data.mltable_spec import load_mltable
 from daskprs.errors import MLTableError, PipelineSpecError
 from daskprs.spec import safe_yaml
-from tests.integration.conftest import JobFolder
+from tests.helpers.jobs import JobFolder
 
 pytestmark = pytest.mark.timeout(60)  # a hang guard: each case takes well under a second
 

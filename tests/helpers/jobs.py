@@ -1,4 +1,5 @@
-"""Builders for small but real job folders: data, MLTable, entry script and YAML."""
+"""Builders for small but real job folders (data, MLTable, entry script, YAML) and for driving
+`daskprs job create` as a user does."""
 
 from __future__ import annotations
 
@@ -9,20 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 import yaml
-from distributed import Client, LocalCluster
-
-
-@pytest.fixture(scope="session")
-def client():
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
 
 
 def write_csv(path: Path, rows: int, cols: int = 3) -> None:
@@ -94,11 +82,6 @@ class JobFolder:
         path = self.root / "job.yml"
         path.write_text(yaml.safe_dump(doc, sort_keys=False))
         return path
-
-
-@pytest.fixture
-def job_folder(tmp_path) -> JobFolder:
-    return JobFolder(tmp_path / "job")
 
 
 def read_lines(path: str | os.PathLike) -> list[str]:
