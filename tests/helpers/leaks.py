@@ -77,6 +77,12 @@ def is_zygote(proc: Proc) -> bool:
     return ZYGOTE not in parent
 
 
+def zygote_processes(mark: str | None = None) -> list[Proc]:
+    """Live zygotes of this session."""
+    procs = session_processes(mark or os.environ.get(SESSION_MARK, "")).values()
+    return [p for p in procs if is_zygote(p)]
+
+
 def entry_processes(mark: str | None = None) -> list[Proc]:
     """Live entry-script processes of this session (forked from a zygote, or started as
     ``python -m daskprs.runtime.child``)."""

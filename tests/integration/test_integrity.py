@@ -21,7 +21,13 @@ import pytest
 
 import daskprs
 from tests.helpers.jobs import read_lines, start_driver, wait_for_commits
-from tests.helpers.leaks import SESSION_MARK, entry_processes, new_processes, session_processes
+from tests.helpers.leaks import (
+    SESSION_MARK,
+    entry_processes,
+    new_processes,
+    session_processes,
+    zygote_processes,
+)
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
 
@@ -118,8 +124,13 @@ def test_whole_process_tree_killed_from_outside(job_folder, client, tmp_path):
             while time.monotonic() < deadline:
                 victims = entry_processes()
                 if victims:
-                    zygotes = {v.ppid for v in victims}
+                    # only real zygotes: an orphan's parent may be init, or this process
+                    zygotes = {
+                        z.pid for z in zygote_processes() if z.pid in {v.ppid for v in victims}
+                    }
                     for pid in [*zygotes, *(v.pid for v in victims)]:
+                        if pid <= 1 or pid == os.getpid():
+                            continue
                         try:
                             os.kill(pid, signal.SIGKILL)
                             killed.append(pid)
