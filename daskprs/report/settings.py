@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from daskprs.spec.model import PrsArguments, RetrySettings
+from daskprs.spec.model import PARALLEL_DEFAULTS, PrsArguments, RetrySettings
 
 
 @dataclass(frozen=True)
@@ -46,22 +46,25 @@ def _show(value: Any) -> str:
 
 _RETRY = RetrySettings()
 
-# (dotted key, default shown when the key is not written)
+# (dotted key, default shown when the key is not written; "" shows nothing)
 _PARALLEL_KEYS: list[tuple[str, str]] = [
-    ("task.entry_script", ""),
-    ("task.code", ""),
-    ("input_data", ""),
-    ("mini_batch_size", "1mb (tabular) / 10 files"),
-    ("partition_keys", ""),
-    ("resources.instance_count", "1"),
-    ("max_concurrency_per_instance", "1"),
-    ("mini_batch_error_threshold", "-1"),
-    ("error_threshold", "-1"),
-    ("retry_settings.max_retries", str(_RETRY.max_retries)),
-    ("retry_settings.timeout", str(_RETRY.timeout)),
-    ("logging_level", "INFO"),
-    ("task.append_row_to", "(none: summary only)"),
-    ("environment_variables", ""),
+    (key, PARALLEL_DEFAULTS.get(key, ""))
+    for key in (
+        "task.entry_script",
+        "task.code",
+        "input_data",
+        "mini_batch_size",
+        "partition_keys",
+        "resources.instance_count",
+        "max_concurrency_per_instance",
+        "mini_batch_error_threshold",
+        "error_threshold",
+        "retry_settings.max_retries",
+        "retry_settings.timeout",
+        "logging_level",
+        "task.append_row_to",
+        "environment_variables",
+    )
 ]
 _COMMAND_KEYS: list[tuple[str, str]] = [
     ("command", ""),

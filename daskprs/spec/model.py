@@ -2,7 +2,8 @@
 
 Everything here is a frozen dataclass built by :mod:`daskprs.spec.load` after validation, so
 the engine never re-checks user input. Paths are absolute local paths or fsspec URLs.
-Defaults are the Azure ones (prs-semantics.md §3, §7.2; decisions in docs/differences.md).
+Defaults are Azure's (docs/yaml-reference.md lists them; docs/differences.md the decisions) and
+live here only: the dataclasses, the parser and the report's settings view read them below.
 """
 
 from __future__ import annotations
@@ -12,6 +13,26 @@ from typing import Any, Literal
 
 DEFAULT_TABULAR_MINI_BATCH_SIZE = 1024 * 1024  # 1 MiB of source text
 DEFAULT_FILE_MINI_BATCH_SIZE = 10  # files
+DEFAULT_INSTANCE_COUNT = 1
+DEFAULT_MAX_CONCURRENCY_PER_INSTANCE = 1
+DEFAULT_MINI_BATCH_ERROR_THRESHOLD = -1  # failed mini batches; -1: no limit
+DEFAULT_ERROR_THRESHOLD = -1  # failed items; -1: no limit
+DEFAULT_LOGGING_LEVEL = "INFO"
+DEFAULT_MAX_RETRIES = 2  # retries after the first attempt: attempts = max_retries + 1
+DEFAULT_RUN_TIMEOUT = 60  # seconds one run() call may take
+
+# dotted key of a parallel step -> its default, as the report shows it when the key is unset
+PARALLEL_DEFAULTS: dict[str, str] = {
+    "mini_batch_size": "1mb (tabular) / 10 files",
+    "resources.instance_count": str(DEFAULT_INSTANCE_COUNT),
+    "max_concurrency_per_instance": str(DEFAULT_MAX_CONCURRENCY_PER_INSTANCE),
+    "mini_batch_error_threshold": str(DEFAULT_MINI_BATCH_ERROR_THRESHOLD),
+    "error_threshold": str(DEFAULT_ERROR_THRESHOLD),
+    "retry_settings.max_retries": str(DEFAULT_MAX_RETRIES),
+    "retry_settings.timeout": str(DEFAULT_RUN_TIMEOUT),
+    "logging_level": DEFAULT_LOGGING_LEVEL,
+    "task.append_row_to": "(none: summary only)",
+}
 
 InputType = Literal["mltable", "uri_folder", "uri_file", "literal"]
 OutputType = Literal["uri_file", "uri_folder", "mltable"]
@@ -60,8 +81,8 @@ class EnvironmentRef:
 
 @dataclass(frozen=True)
 class RetrySettings:
-    max_retries: int = 2  # retries after the first attempt: attempts = max_retries + 1
-    timeout: int = 60  # seconds one run() call may take
+    max_retries: int = DEFAULT_MAX_RETRIES
+    timeout: int = DEFAULT_RUN_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -100,11 +121,12 @@ class ParallelStep:
     program_arguments: tuple[str, ...] = ()  # user tokens, bindings substituted (PRS ones included)
     mini_batch_size: int | None = None  # None -> default for the input kind
     partition_keys: tuple[str, ...] | None = None
-    instance_count: int = 1
-    max_concurrency_per_instance: int = 1
-    mini_batch_error_threshold: int = -1
-    error_threshold: int = -1  # the node attribute; --error_threshold overrides when given
-    logging_level: str = "INFO"
+    instance_count: int = DEFAULT_INSTANCE_COUNT
+    max_concurrency_per_instance: int = DEFAULT_MAX_CONCURRENCY_PER_INSTANCE
+    mini_batch_error_threshold: int = DEFAULT_MINI_BATCH_ERROR_THRESHOLD
+    # the node attribute; --error_threshold overrides when given
+    error_threshold: int = DEFAULT_ERROR_THRESHOLD
+    logging_level: str = DEFAULT_LOGGING_LEVEL
     retry: RetrySettings = field(default_factory=RetrySettings)
     environment_variables: dict[str, str] = field(default_factory=dict, repr=False)  # secrets
     append_row_to: str | None = None  # output name, or None for summary-only
