@@ -150,13 +150,10 @@ def check_ports(
     return in_ports, out_ports
 
 
-def build_node(name: str, raw: dict[str, Any], where: Where, base_dir: str) -> Node:
-    """A pipeline node (``jobs.<name>``) with its component, if any, merged underneath."""
+def _node_kind(raw: dict[str, Any], comp_body: dict[str, Any] | None, where: Where) -> str:
+    """``parallel`` or ``command``: the step's ``type``, else its component's."""
     kind = raw.get("type")
-    comp_body: dict[str, Any] | None = None
-    comp_at: Where | None = None
-    if "component" in raw:
-        comp_body, comp_at = load_component(raw["component"], base_dir, where / "component")
+    if comp_body is not None:
         comp_type = comp_body.get("type", "command")
         if kind is None:
             kind = comp_type
@@ -172,6 +169,16 @@ def build_node(name: str, raw: dict[str, Any], where: Where, base_dir: str) -> N
         )
     if kind not in ("parallel", "command"):
         (where / "type").fail(f"must be parallel or command; got {kind!r}")
+    return str(kind)
+
+
+def build_node(name: str, raw: dict[str, Any], where: Where, base_dir: str) -> Node:
+    """A pipeline node (``jobs.<name>``) with its component, if any, merged underneath."""
+    comp_body: dict[str, Any] | None = None
+    comp_at: Where | None = None
+    if "component" in raw:
+        comp_body, comp_at = load_component(raw["component"], base_dir, where / "component")
+    kind = _node_kind(raw, comp_body, where)
     node_keys = K.PARALLEL_NODE_KEYS if kind == "parallel" else K.COMMAND_NODE_KEYS
     node = Node(name=name, kind=str(kind), where=where)
     if comp_body is None:

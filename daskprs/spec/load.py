@@ -87,51 +87,12 @@ class _Pipeline:
         name = _job_name(raw, self.file, top)
         ctx = LoadContext(self.file, name)
         cloud = K.cloud_part(raw)
-        settings = K.as_mapping(raw.get("settings"), top / "settings", "settings")
-        continue_on_failure = False
-        for key, value in settings.items():
-            w = top / "settings" / key
-            if key == "continue_on_step_failure":
-                continue_on_failure = K.as_bool(value, w)
-            elif key == "force_rerun":
-                cloud[f"settings.{key}"] = K.as_bool(value, w)
-            elif key == "default_compute":
-                if not isinstance(value, str) or not (
-                    value == "serverless" or value.startswith("azureml:")
-                ):
-                    w.fail(
-                        f"must be 'serverless' or a compute reference like azureml:cpu-cluster; got {value!r}"
-                    )
-                cloud[f"settings.{key}"] = value
-            elif key == "default_datastore":
-                if not isinstance(value, str) or not value.startswith("azureml:"):
-                    w.fail(
-                        f"must be a datastore reference like azureml:workspaceblobstore; got {value!r}"
-                    )
-                cloud[f"settings.{key}"] = value
-            else:  # Azure's settings schema INCLUDEs unknown keys: accepted and recorded
-                cloud[f"settings.{key}"] = value
-
+        continue_on_failure = _pipeline_settings(raw, top, cloud)
         for key, value in K.as_mapping(raw.get("inputs"), top / "inputs", "inputs").items():
             ctx.inputs[key] = pipeline_input(key, value, top / "inputs" / key, ctx)
         for key, value in K.as_mapping(raw.get("outputs"), top / "outputs", "outputs").items():
             ctx.outputs[key] = output_decl(key, value, None, top / "outputs" / key, ctx, cloud)
-
-        jobs = raw.get("jobs")
-        if not isinstance(jobs, dict) or not jobs:
-            (top / "jobs").fail("must be a mapping of step names to steps, with at least one step")
-        for step_name, body in jobs.items():
-            w = top / "jobs" / str(step_name)
-            if not isinstance(step_name, str) or not _valid_node_name(step_name):
-                w.fail(
-                    "step names must be lower-case Python identifiers (letters a-z, digits, "
-                    f"underscore; not starting with a digit); got {step_name!r}"
-                )
-            body = K.as_mapping(body, w, f"step {step_name!r}")
-            node = build_node(step_name, body, w, ctx.base_dir)
-            ctx.nodes[step_name] = node
-            ctx.outputs_of[step_name] = declared_output_types(node, ctx)
-
+        _build_nodes(raw, top, ctx)
         steps: dict[str, Step] = {}
         for step_name, node in ctx.nodes.items():
             steps[step_name] = _build_step(node, ctx)
@@ -152,6 +113,53 @@ class _Pipeline:
             cloud=cloud,
             raw=self.raw,
         )
+
+
+def _pipeline_settings(raw: dict[str, Any], top: Where, cloud: dict[str, Any]) -> bool:
+    """``settings``: ``continue_on_step_failure`` is returned, the cloud-only ones recorded."""
+    settings = K.as_mapping(raw.get("settings"), top / "settings", "settings")
+    continue_on_failure = False
+    for key, value in settings.items():
+        w = top / "settings" / key
+        if key == "continue_on_step_failure":
+            continue_on_failure = K.as_bool(value, w)
+        elif key == "force_rerun":
+            cloud[f"settings.{key}"] = K.as_bool(value, w)
+        elif key == "default_compute":
+            if not isinstance(value, str) or not (
+                value == "serverless" or value.startswith("azureml:")
+            ):
+                w.fail(
+                    f"must be 'serverless' or a compute reference like azureml:cpu-cluster; got {value!r}"
+                )
+            cloud[f"settings.{key}"] = value
+        elif key == "default_datastore":
+            if not isinstance(value, str) or not value.startswith("azureml:"):
+                w.fail(
+                    f"must be a datastore reference like azureml:workspaceblobstore; got {value!r}"
+                )
+            cloud[f"settings.{key}"] = value
+        else:  # Azure's settings schema INCLUDEs unknown keys: accepted and recorded
+            cloud[f"settings.{key}"] = value
+    return continue_on_failure
+
+
+def _build_nodes(raw: dict[str, Any], top: Where, ctx: LoadContext) -> None:
+    """``jobs``: each step's node (its component merged underneath) and its output types."""
+    jobs = raw.get("jobs")
+    if not isinstance(jobs, dict) or not jobs:
+        (top / "jobs").fail("must be a mapping of step names to steps, with at least one step")
+    for step_name, body in jobs.items():
+        w = top / "jobs" / str(step_name)
+        if not isinstance(step_name, str) or not _valid_node_name(step_name):
+            w.fail(
+                "step names must be lower-case Python identifiers (letters a-z, digits, "
+                f"underscore; not starting with a digit); got {step_name!r}"
+            )
+        body = K.as_mapping(body, w, f"step {step_name!r}")
+        node = build_node(step_name, body, w, ctx.base_dir)
+        ctx.nodes[step_name] = node
+        ctx.outputs_of[step_name] = declared_output_types(node, ctx)
 
 
 def _standalone(raw: dict[str, Any], file: str, kind: str) -> PipelineJob:
