@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 from daskprs.data import paths as _paths
-from daskprs.data.mltable_spec import READERS, _Ctx, _parse_transformations
+from daskprs.data.mltable_spec import READERS, parse_transformations
 from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
 from daskprs.mltable._errors import DOCS
@@ -292,7 +292,6 @@ def validate_steps(steps: Any, file: str | None) -> None:
         raise MLTableError(
             f"expected a list of transformations, got {steps!r}", file=file, key="transformations"
         )
-    ctx = _Ctx(file or "<mltable>")
     readers = 0
     for i, step in enumerate(steps):
         key = f"transformations[{i}]"
@@ -306,7 +305,9 @@ def validate_steps(steps: Any, file: str | None) -> None:
                 "a second reader; an MLTable has one reader transformation", file=file, key=key
             )
         try:
-            _, transforms = _parse_transformations(ctx, [parser_step(step, key, file)])
+            _, transforms = parse_transformations(
+                [parser_step(step, key, file)], file or "<mltable>"
+            )
         except MLTableError as exc:
             raise MLTableError(
                 exc.message,

@@ -20,7 +20,7 @@ import yaml
 
 from daskprs.data import load_piece, plan_mini_batches
 from daskprs.data.mltable_spec import MLTable as DataTable
-from daskprs.data.mltable_spec import Transform, _Ctx, _parse_transformations, parse_mltable
+from daskprs.data.mltable_spec import Transform, parse_mltable, parse_transformations
 from daskprs.errors import MLTableError
 from daskprs.mltable._document import (
     DEFAULT_PARTITION_SIZE,
@@ -77,7 +77,7 @@ def read_plan(doc: dict[str, Any], source: str, storage_options: dict[str, Any] 
 def _parse_step(step: Any, index: int, source: str) -> Transform:
     key = f"transformations[{index}]"
     try:
-        _, transforms = _parse_transformations(_Ctx(source), [parser_step(step, key, source)])
+        _, transforms = parse_transformations([parser_step(step, key, source)], source)
     except MLTableError as exc:
         raise MLTableError(
             exc.message, file=source, key=(exc.key or "").replace("transformations[0]", key, 1)
