@@ -15,6 +15,8 @@ from typing import Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from daskprs.urls import is_url
+
 AZUREML_PREFIX = "azureml:"
 
 
@@ -24,11 +26,6 @@ class FileEntry:
 
     path: str
     size: int = -1
-
-
-def is_url(path: str) -> bool:
-    """True for ``scheme://...`` paths other than Windows drive letters."""
-    return "://" in path
 
 
 def is_azureml_reference(path: str) -> bool:

@@ -25,13 +25,14 @@ from daskprs.engine.policy import Action, Limits, Policy
 from daskprs.engine.progress import Progress
 from daskprs.engine.result import CANCELED, COMPLETED, FAILED, StepResult
 from daskprs.logs.tree import StepLogs
-from daskprs.output.assemble import assemble, is_url, output_file
+from daskprs.output.assemble import assemble, output_file
 from daskprs.rundir import RunDir, StepDir
 from daskprs.runtime.backend import Backend, Items
 from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
 from daskprs.spec.bindings import fill_run_time
 from daskprs.spec.model import ParallelStep
 from daskprs.status import Attempt
+from daskprs.urls import is_remote
 
 __all__ = [
     "CANCELED",
@@ -256,7 +257,7 @@ def run_parallel_step(
     outputs = outputs or resolve_outputs(step, paths)
     for name, out in step.outputs.items():
         target = outputs[name]
-        if not is_url(target):
+        if not is_remote(target):
             os.makedirs(
                 os.path.dirname(target) if out.type == "uri_file" else target, exist_ok=True
             )
@@ -398,7 +399,7 @@ def _process_config(
     folder_outputs = [
         outputs[n]
         for n, o in step.outputs.items()
-        if o.type != "uri_file" and n != step.append_row_to and not is_url(outputs[n])
+        if o.type != "uri_file" and n != step.append_row_to and not is_remote(outputs[n])
     ]
     output_dir = folder_outputs[0] if folder_outputs else paths.outputs
     size = step.mini_batch_size

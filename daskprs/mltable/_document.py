@@ -24,11 +24,11 @@ from daskprs.data.mltable_spec import READERS, parse_transformations
 from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
 from daskprs.mltable._errors import DOCS
+from daskprs.urls import FILE_SCHEME, is_remote
 
 DEFAULT_PARTITION_SIZE = 20 * 1024 * 1024  # mltable's partition_size for CSV / JSON lines
 POST_STEPS = ("select_partitions", "sample")  # steps mltable has and daskprs.data does not
 PATH_KINDS = ("file", "folder", "pattern")
-FILE_SCHEME = "file://"
 
 _READER_DEFAULTS: dict[str, dict[str, Any]] = {
     "read_delimited": {
@@ -155,10 +155,6 @@ def _column_type(value: Any) -> Any:
 # ---------------------------------------------------------------------------- paths
 
 
-def is_url(path: str) -> bool:
-    return _paths.is_url(path) and not path.startswith(FILE_SCHEME)
-
-
 def absolute_paths(
     items: list[dict[str, str]], base: str
 ) -> list[tuple[dict[str, str], dict[str, str]]]:
@@ -172,9 +168,9 @@ def absolute_paths(
 
 
 def _absolute(value: str, base: str) -> str:
-    if value.startswith(FILE_SCHEME) or is_url(value):
+    if value.startswith(FILE_SCHEME) or is_remote(value):
         return value
-    if is_url(base):
+    if is_remote(base):
         return _paths.join(base, value)
     value = os.path.normpath(value)
     if not os.path.isabs(value):
@@ -186,7 +182,7 @@ def local_path(value: str) -> str | None:
     """The plain local path of a ``file://`` (or plain) path; None for a URL."""
     if value.startswith(FILE_SCHEME):
         return value[len(FILE_SCHEME) :]
-    return None if is_url(value) else value
+    return None if is_remote(value) else value
 
 
 def check_paths(items: Any, file: str | None, key: str = "paths") -> list[dict[str, str]]:

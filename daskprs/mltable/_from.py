@@ -22,6 +22,7 @@ from daskprs.mltable._enums import parse_encoding, parse_header
 from daskprs.mltable._errors import argument_error
 from daskprs.mltable._table import MLTable, column_type_mappings
 from daskprs.spec import safe_yaml
+from daskprs.urls import is_remote
 
 MLTABLE_FILE_NAME = "MLTable"
 _RFC3339 = re.compile(
@@ -48,7 +49,7 @@ def load(uri: str, storage_options: dict[str, Any] | None = None, ml_client: Any
     folder, text = _read_mltable_file(uri, storage_options)
     source = (
         _paths.join(folder, MLTABLE_FILE_NAME)
-        if _document.is_url(folder)
+        if is_remote(folder)
         else os.path.join(folder, MLTABLE_FILE_NAME)
     )
     try:
@@ -70,7 +71,7 @@ def _read_mltable_file(uri: str, storage_options: dict[str, Any] | None) -> tupl
     """(the MLTable's folder, the MLTable file's text)."""
     if uri.startswith(_document.FILE_SCHEME):
         uri = uri[len(_document.FILE_SCHEME) :]
-    if not _document.is_url(uri):
+    if not is_remote(uri):
         uri = os.path.normpath(os.path.abspath(uri))
     try:
         fs, root = _paths.get_fs(uri, storage_options)
@@ -92,7 +93,7 @@ def _read_mltable_file(uri: str, storage_options: dict[str, Any] | None) -> tupl
         text = safe_yaml.text_of(data)  # at most 10 MB of UTF-8
     except safe_yaml.YamlRefused as exc:
         raise MLTableError(str(exc), file=uri) from None
-    return folder.rstrip("/") if _document.is_url(folder) else folder, text
+    return folder.rstrip("/") if is_remote(folder) else folder, text
 
 
 def _build(

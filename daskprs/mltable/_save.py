@@ -26,6 +26,7 @@ from daskprs.data import paths as _paths
 from daskprs.mltable import _document
 from daskprs.mltable._enums import MLTableSaveOverwriteOption, parse_overwrite
 from daskprs.mltable._errors import MLTableNotImplementedError, MLTableSaveError
+from daskprs.urls import is_remote
 
 if TYPE_CHECKING:
     from daskprs.mltable._table import MLTable
@@ -45,7 +46,7 @@ def save(
     dest = os.fspath(path) if path is not None else os.getcwd()
     if dest.startswith(_document.FILE_SCHEME):
         dest = dest[len(_document.FILE_SCHEME) :]
-    remote = _document.is_url(dest)
+    remote = is_remote(dest)
     if not remote:
         dest = os.path.normpath(os.path.abspath(dest))
     fs, root = _paths.get_fs(dest, table._storage_options)
@@ -116,10 +117,10 @@ def _save_path(
                     key="save(colocated)",
                 )
             return {kind: _relative(local, dest)}, []
-        if _document.is_url(og_value):
+        if is_remote(og_value):
             return dict(og), []
         return dict(processed), []  # relative to a remote MLTable: keep it absolute
-    if local is None or _document.is_url(table._load_uri):
+    if local is None or is_remote(table._load_uri):
         raise MLTableNotImplementedError("MLTable.save(colocated=True) for remote paths")
     base, item = table._load_uri, dict(og)
     if os.path.isabs(og_value) or ".." in og_value.split(os.sep):

@@ -15,13 +15,9 @@ from collections.abc import Iterable
 from typing import IO
 
 from daskprs.runtime.protocol import AttemptRecord
+from daskprs.urls import is_remote
 
 DEFAULT_APPEND_ROW_FILE_NAME = "parallel_run_step.txt"
-
-
-def is_url(path: str) -> bool:
-    """An fsspec URL other than a local file (s3://, abfs://, memory://, ...)."""
-    return "://" in path and not path.startswith("file://")
 
 
 def output_file(path: str, output_type: str) -> str:
@@ -30,7 +26,7 @@ def output_file(path: str, output_type: str) -> str:
         return path
     return (
         path.rstrip("/") + "/" + DEFAULT_APPEND_ROW_FILE_NAME
-        if is_url(path)
+        if is_remote(path)
         else os.path.join(path, DEFAULT_APPEND_ROW_FILE_NAME)
     )
 
@@ -71,7 +67,7 @@ def assemble(parts_dir: str, committed: Iterable[AttemptRecord], target: str, he
     umask) and renamed over it; on failure the temporary file is removed and the target is
     left as it was. A URL (object store) is uploaded in one object write, which becomes
     visible only when complete, and is discarded on failure."""
-    if is_url(target):
+    if is_remote(target):
         return _upload(parts_dir, committed, target, header)
     if target.startswith("file://"):
         target = target[len("file://") :]

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 
 from daskprs.spec.keys import Where, short
+from daskprs.urls import is_remote
 
 # folders never packed with the code (daskprs.runtime.code skips the same)
 SKIP_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints", ".venv", "node_modules"})
-
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
-
-
-def is_url(path: str) -> bool:
-    return bool(_URL.match(path)) and not path.startswith("file://")
 
 
 def is_azureml(path: str) -> bool:
@@ -37,7 +31,7 @@ def resolve_path(path: str, base_dir: str, where: Where, must_exist: bool = True
             "without one. Point it at a local path (relative to the YAML file) or an fsspec URL "
             "(s3://, abfs://, az://, gs://, https://) holding the same data instead"
         )
-    if is_url(path):
+    if is_remote(path):
         return path
     if path.startswith("file://"):
         path = path[len("file://") :]

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 from daskprs.errors import PipelineSpecError
 from daskprs.rundir import JOB_JSON, LOCK, REPORT
-from daskprs.spec.files import is_inside, is_url
+from daskprs.spec.files import is_inside
 from daskprs.spec.model import InputSpec, OutputSpec, ParallelStep, PipelineJob
+from daskprs.urls import is_remote
 
 APPEND_ROW_FILE = "parallel_run_step.txt"  # daskprs.output.assemble's name for folder outputs
 
@@ -48,7 +49,7 @@ def _outputs(job: PipelineJob) -> Iterator[_Output]:
                 key = f"outputs.{out.parent_output or out.name}.path"
             else:
                 key = f"jobs.{name}.outputs.{out.name}.path"
-            path = out.path if is_url(out.path) else os.path.realpath(out.path)
+            path = out.path if is_remote(out.path) else os.path.realpath(out.path)
             yield _Output(name, out, key, path)
 
 
@@ -70,7 +71,7 @@ def check_output_paths(job: PipelineJob) -> PipelineJob:
     Returns ``job``."""
     guarded = list(_guarded(job))
     for out in _outputs(job):
-        if is_url(out.path):
+        if is_remote(out.path):
             continue
         if out.spec.type == "uri_file" and os.path.isdir(out.path):
             _fail(job, out, "is a folder; a uri_file output names the file to write")
@@ -100,7 +101,7 @@ def _guarded(job: PipelineJob) -> Iterator[tuple[str, str]]:
                 seen.add(code)
                 yield f"the code folder of step {name}", code
     for what, spec in specs:
-        if spec.path is None or spec.type == "literal" or is_url(spec.path):
+        if spec.path is None or spec.type == "literal" or is_remote(spec.path):
             continue
         for path in [spec.path, *_mltable_data(spec)]:
             real = os.path.realpath(path)
@@ -122,7 +123,7 @@ def _mltable_data(spec: InputSpec) -> list[str]:
     out = []
     for entry in table.paths:
         value = str(entry.value)
-        if is_url(value):
+        if is_remote(value):
             continue
         if entry.kind == "pattern":  # the fixed part before the first wildcard
             value = value[: min((value.find(c) for c in "*?[" if c in value), default=None)]
@@ -141,7 +142,7 @@ def check_run_outputs(
     run_real = os.path.realpath(run_dir) if run_dir else None
     ours = _written_before(run_dir) if resume and run_dir else set()
     for out in _outputs(job):
-        local = not is_url(out.path)
+        local = not is_remote(out.path)
         if local and run_real is not None:
             _check_run_dir(job, out, run_real)
             if is_inside(out.path, run_real):
@@ -187,7 +188,7 @@ def _target(job: PipelineJob, out: _Output) -> str | None:
         return out.path
     step = job.steps[out.step]
     if isinstance(step, ParallelStep) and step.append_row_to == out.spec.name:
-        sep = "/" if is_url(out.path) else os.sep
+        sep = "/" if is_remote(out.path) else os.sep
         return out.path.rstrip(sep) + sep + APPEND_ROW_FILE
     return None
 

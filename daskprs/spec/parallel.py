@@ -17,7 +17,7 @@ from daskprs.spec.arguments import extract_prs, split_arguments
 from daskprs.spec.bindings import Binding, resolve_optional, substitute
 from daskprs.spec.components import Node
 from daskprs.spec.context import LoadContext, StepIO, binding_or_fail, global_value
-from daskprs.spec.files import check_entry_script, is_url
+from daskprs.spec.files import check_entry_script
 from daskprs.spec.keys import Where
 from daskprs.spec.model import (
     DEFAULT_ERROR_THRESHOLD,
@@ -42,6 +42,7 @@ from daskprs.spec.step_common import (
     int_setting,
     setting_value,
 )
+from daskprs.urls import is_remote
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,7 @@ def _is_tabular(spec: InputSpec, w: Where) -> bool | None:
     """True for a tabular mltable, False for a file list, None when unknown until run time."""
     if spec.type in ("uri_folder", "uri_file"):
         return False
-    if spec.type != "mltable" or spec.path is None or is_url(spec.path):
+    if spec.type != "mltable" or spec.path is None or is_remote(spec.path):
         return None  # produced by another step, or remote: read when the step runs
     from daskprs.data.mltable_spec import load_mltable
 

@@ -14,9 +14,10 @@ from daskprs.spec import safe_yaml
 from daskprs.spec.bindings import BindingSyntaxError, find_bindings, optional_bindings
 from daskprs.spec.components import Node
 from daskprs.spec.context import LoadContext, binding_or_fail
-from daskprs.spec.files import is_url, resolve_path
+from daskprs.spec.files import resolve_path
 from daskprs.spec.keys import Where
 from daskprs.spec.model import EnvironmentRef, InputSpec, OutputSpec
+from daskprs.urls import is_remote
 
 
 def env_vars_of(node: Node) -> dict[str, str]:
@@ -73,7 +74,7 @@ def check_bindings(
 def code_dir_of(node: Node, key: str) -> str:
     w = node.at(key)
     code = K.as_str(node.get(key), w)
-    if is_url(code) or code.startswith("azureml:") or code.startswith("git+"):
+    if is_remote(code) or code.startswith("azureml:") or code.startswith("git+"):
         w.fail(f"code must be a local folder (relative to the YAML file); got {code!r}")
     path = resolve_path(code, node.base_dir(key), w)
     if not os.path.isdir(path):
@@ -101,7 +102,7 @@ def environment_of(node: Node, key: str) -> EnvironmentRef | None:
     spec = K.as_mapping(env, w, "environment")
     conda = spec.get("conda_file")
     conda_path = None
-    if isinstance(conda, str) and not is_url(conda) and not conda.startswith("azureml:"):
+    if isinstance(conda, str) and not is_remote(conda) and not conda.startswith("azureml:"):
         conda_path = resolve_path(conda, node.base_dir(key), w / "conda_file")
     image = spec.get("image")
     return EnvironmentRef(
