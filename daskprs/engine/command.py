@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -13,38 +12,32 @@ from typing import Any
 
 from daskprs.engine.step import COMPLETED, FAILED, StepResult
 from daskprs.mltable._fallback import command_environment
+from daskprs.spec.bindings import Binding, resolve_optional, substitute
 from daskprs.spec.model import CommandStep
 
-_BINDING = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_]+)\s*\}\}")
-_OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.S)
 TAIL_LINES = 20
-
-
-def _value(kind: str, name: str, inputs: dict[str, Any], outputs: dict[str, str]) -> Any:
-    table = inputs if kind == "inputs" else outputs
-    return table.get(name)
 
 
 def render_command(command: str, inputs: dict[str, Any], outputs: dict[str, str]) -> str:
     """Substitute ``${{inputs.x}}`` / ``${{outputs.x}}``; drop ``$[[...]]`` segments whose
-    inputs are unset. Values are shell-quoted."""
+    inputs are unset. Values are shell-quoted. The grammar is :mod:`daskprs.spec.bindings`'s
+    (the parser checked the command with it); ``${{name}}`` and the like are left as written."""
 
-    def optional(match: re.Match[str]) -> str:
-        body = match.group(1)
-        names = _BINDING.findall(body)
-        if any(_value(k, n, inputs, outputs) is None for k, n in names):
-            return ""
-        return body
+    def value_of(b: Binding) -> Any:
+        if b.scope != "self":
+            return None
+        return (inputs if b.kind == "inputs" else outputs).get(b.name)
 
-    def sub(match: re.Match[str]) -> str:
-        value = _value(match.group(1), match.group(2), inputs, outputs)
+    def sub(b: Binding) -> str | None:
+        if b.scope != "self":
+            return None
+        value = value_of(b)
         if value is None:
-            raise KeyError(f"{match.group(0)} is not bound")
-        if isinstance(value, bool):
-            value = str(value)
+            raise KeyError(f"{b} is not bound")
         return shlex.quote(str(value))
 
-    return _BINDING.sub(sub, _OPTIONAL.sub(optional, command))
+    text = resolve_optional(command, lambda b: b.scope != "self" or value_of(b) is not None)
+    return substitute(text, sub)
 
 
 def run_command_step(
