@@ -46,11 +46,11 @@ def compact(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def text(value: Any) -> Any:
-    """Binding objects (pipeline inputs, node outputs) as their ``${{...}}`` text; other
+    """Port references (pipeline inputs, node outputs) as their ``${{...}}`` text; other
     values as they are, lists and dicts converted item by item."""
-    from daskprs.sdk.bindings import Binding
+    from daskprs.sdk.bindings import PortReference
 
-    if isinstance(value, Binding):
+    if isinstance(value, PortReference):
         return str(value)
     if isinstance(value, list | tuple):
         return [text(v) for v in value]

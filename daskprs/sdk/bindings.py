@@ -14,18 +14,20 @@ from typing import Any, Generic, TypeVar
 from daskprs.sdk.io import Input, Output
 
 
-class Binding:
-    """Something whose text is a ``${{...}}`` binding expression. Copies of a node keep
-    referring to the same pipeline input or node output, so copying returns the object."""
+class PortReference:
+    """A pipeline input, pipeline output or node output that a node input can be bound to:
+    its text is the ``${{...}}`` binding expression (:class:`daskprs.spec.bindings.Binding`
+    is that expression parsed). Copies of a node keep referring to the same pipeline input
+    or node output, so copying returns the object."""
 
-    def __copy__(self) -> Binding:
+    def __copy__(self) -> PortReference:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Binding:
+    def __deepcopy__(self, memo: dict[int, Any]) -> PortReference:
         return self
 
 
-class PipelineInput(Binding):
+class PipelineInput(PortReference):
     """A pipeline parameter: ``str()`` gives ``${{parent.inputs.<name>}}``; ``_data`` is the
     value the pipeline was called with (an :class:`Input`, a literal or None)."""
 
@@ -73,7 +75,7 @@ class PipelineInput(Binding):
         return f"PipelineInput({self._port_name!r}, {self._data!r})"
 
 
-class PipelineOutput(Binding):
+class PipelineOutput(PortReference):
     """A pipeline output (a returned node output): ``type``, ``path``, ``mode`` settable."""
 
     def __init__(self, name: str, meta: Output) -> None:
@@ -118,9 +120,9 @@ class NodeInput:
         if isinstance(value, NodeInput):  # node_b.inputs.x = node_a.inputs.y: same value
             self._mode = value._mode
             value = value._data
-        if isinstance(value, dict) and not isinstance(value, Binding):
+        if isinstance(value, dict) and not isinstance(value, PortReference):
             value = Input(**value)
-        if not (value is None or isinstance(value, (Binding, Input, str, int, float, bool))):
+        if not (value is None or isinstance(value, (PortReference, Input, str, int, float, bool))):
             raise TypeError(
                 f"input {self._port_name!r}: unsupported value {value!r}; give an Input, a "
                 "literal (str, int, float, bool), a pipeline parameter or another node's output"
@@ -137,7 +139,7 @@ class NodeInput:
     def path(self) -> str | None:
         if isinstance(self._data, Input):
             return self._data.path
-        if isinstance(self._data, (Binding, NodeOutput)):
+        if isinstance(self._data, (PortReference, NodeOutput)):
             return _binding_text(self._data)
         return None
 
@@ -165,7 +167,7 @@ class NodeInput:
         return f"NodeInput({self._port_name!r}, {self._data!r})"
 
 
-class NodeOutput(Binding):
+class NodeOutput(PortReference):
     """``node.outputs.<name>``: pass it to another node's input to bind the two; set
     ``.path`` / ``.mode`` / ``.type`` to override the declaration for this node."""
 

@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from daskprs.sdk._util import DATA_TYPES, literal_type
-from daskprs.sdk.bindings import Binding
+from daskprs.sdk.bindings import PortReference
 from daskprs.sdk.entities import Environment, RetrySettings, RunFunction
 from daskprs.sdk.io import Input, Output
 from daskprs.sdk.nodes import Command, Parallel
@@ -28,7 +28,7 @@ def parse_inputs(inputs: dict[str, Any] | None) -> tuple[dict[str, Input | None]
             ports[key] = Input(**value._to_dict())
             if value.type in DATA_TYPES and value.path is not None:
                 values[key] = Input(**value._to_dict())
-        elif isinstance(value, Binding):
+        elif isinstance(value, PortReference):
             ports[key] = None
             values[key] = value
         elif literal_type(value) is not None:

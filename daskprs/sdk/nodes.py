@@ -16,7 +16,7 @@ from typing import Any
 
 from daskprs.sdk import _context
 from daskprs.sdk._util import DATA_TYPES, absolute, compact, text
-from daskprs.sdk.bindings import Binding, IOGroup, NodeInput, NodeOutput
+from daskprs.sdk.bindings import IOGroup, NodeInput, NodeOutput, PortReference
 from daskprs.sdk.entities import (
     JobResourceConfiguration,
     ParallelTask,
@@ -222,7 +222,7 @@ class BaseNode:
         out.update(self._settings_dict(base_dir, standalone=True))
         inputs = {}
         for key, ni in self.inputs.items():
-            if isinstance(ni._data, Binding):
+            if isinstance(ni._data, PortReference):
                 raise ValueError(
                     f"input {key!r} of {self._label()} is bound to {ni._data!r}; a standalone "
                     "job needs values: call the node inside a @pipeline function instead"
@@ -449,7 +449,7 @@ def _input_value(ni: NodeInput, inline: bool, base_dir: str) -> Any:
         if inline and meta is not None and meta.default is not None:
             return meta.default
         return _OMIT
-    if isinstance(data, Binding):
+    if isinstance(data, PortReference):
         binding = str(data)
         mode = ni._mode or (meta.mode if inline and meta is not None else None)
         if inline and meta is not None and meta.type in DATA_TYPES:
