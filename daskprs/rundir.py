@@ -1,4 +1,4 @@
-"""The run directory's layout, in one place (product.md §1.3). Every writer and reader asks
+"""The run directory's layout, in one place (drawn below; docs/logs.md describes the logs). Every writer and reader asks
 these objects for paths instead of joining names by hand.
 
 ::

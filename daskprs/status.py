@@ -4,7 +4,7 @@ Both are ``str`` enums, so they compare equal to, and serialise as, their plain 
 (``Attempt.RUN_DONE == "RUN_DONE"``; ``json.dumps`` and ``csv`` write ``RUN_DONE``). Labels and
 colours for the report live in :mod:`daskprs.report`, keyed by these members.
 
-Attempt statuses, and who is charged (product.md §1.3, §4a):
+Attempt statuses, and who is charged:
 
 ============== ====================================================== ====================
 status         meaning                                                charged to

@@ -1,4 +1,4 @@
-"""``partition_keys``: one mini batch per distinct key combination (product.md §3).
+"""``partition_keys``: one mini batch per distinct key combination.
 
 Keys taken from paths (``extract_columns_from_partition_format``) group whole files: no data is
 read. Keys on ordinary columns need the data: the rows are grouped and written, sorted by group,

@@ -1,6 +1,6 @@
 """Paths and listings through fsspec: local paths, ``file://`` and any fsspec URL.
 
-Listings are recursive and sorted by path relative to the listed folder (product.md §1.3), so
+Listings are recursive and sorted by path relative to the listed folder, so
 mini batch ids are stable. Local folders are walked with :func:`os.scandir` (one ``stat`` per
 file only when sizes are asked for): listing a million files must take seconds, not minutes.
 """

@@ -1,6 +1,6 @@
 """Mini-batch planning: pure functions of metadata (file sizes, parquet footers, key values).
 
-Rules (product.md §3): a text file of B bytes gives ``ceil(B / size)`` byte windows (at least
+Rules: a text file of B bytes gives ``ceil(B / size)`` byte windows (at least
 one); window i holds the records whose first byte lies in ``(i*size, (i+1)*size]`` (window 0
 also the record at byte 0); windows never cross files and empty windows are kept. Files read
 with ``support_multi_line``, a non-UTF-8 encoding or compression are one mini batch each.

@@ -1,4 +1,4 @@
-"""Per-mini-batch accounting and the three error thresholds (product.md §3).
+"""Per-mini-batch accounting and the three error thresholds (docs/reliability.md).
 
 Counts follow each mini batch's *latest* attempt, as Azure does: a mini batch that failed and is
 waiting for a retry counts as failed until the retry succeeds. Thresholds fail when the count is
@@ -57,7 +57,8 @@ class Accounts:
         if rec.status == Attempt.RUN_DONE:
             st.succeeded = rec.succeeded
             st.failed_items = st.total - rec.succeeded
-            # a short return fails the mini batch only when rows are appended (product.md §3)
+            # a short return (fewer results than items) fails the mini batch only when rows
+            # are appended (append_row_to); its missing items count as failed items either way
             st.failed = st.failed_items > 0 and self.append_row
         else:
             st.succeeded = 0

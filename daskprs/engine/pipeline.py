@@ -1,6 +1,6 @@
 """Running a whole job: steps in dependency order, the run directory and job.json.
 
-Order of events (product.md §4a): take the run dir's lock; refuse a run dir that holds another
+Order of events: take the run dir's lock; refuse a run dir that holds another
 run (or, with ``--resume``, none, or a different plan); plan every step whose input exists —
 bad data is a spec error here, before any worker starts, and a run dir this call created is
 removed again; then run. Whatever ends the run (success, a failed step, Ctrl-C, SIGTERM, a full

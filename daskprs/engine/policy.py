@@ -7,7 +7,7 @@ batch is **retried** (a new attempt: the user's code failed and attempts are lef
 or the record is only **logged** / **dropped**. A decision may also carry the cause that fails
 the job.
 
-Rules (product.md §3, §4a; docs/reliability.md has the figures):
+Rules (docs/reliability.md has them with the figures):
 
 - ``RUN_DONE`` is final. ``RUN_EXCEPTION`` / ``RUN_TIMEOUT`` / ``LOAD_TIMEOUT`` /
   ``PROCESS_CRASHED`` are retried until ``max_retries + 1`` attempts were made, then final;

@@ -1,1 +1,1 @@
-"""The Azure logs tree of a step (product.md §5)."""
+"""The Azure logs tree of a step (docs/logs.md)."""

@@ -1,5 +1,5 @@
 """Writers for ``<step>/logs/``: job_result.txt, job_error.txt, readme.txt, the progress
-overview and sys/job_report/processed_mini-batches.csv (product.md §5)."""
+overview and sys/job_report/processed_mini-batches.csv (docs/logs.md)."""
 
 from __future__ import annotations
 

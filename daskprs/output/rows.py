@@ -1,4 +1,4 @@
-"""Turning run() return values into append_row text, exactly as Azure writes it (product.md §4).
+"""Turning run() return values into append_row text, exactly as Azure writes it (docs/differences.md).
 
 - list / tuple element -> ``str(element) + "\\n"``
 - DataFrame -> space-separated, no header, no index (pandas quoting)

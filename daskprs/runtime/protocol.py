@@ -11,7 +11,7 @@ from typing import Any
 
 from daskprs.status import USER_FAILURES, Attempt
 
-# Attempt statuses (product.md §1.3; daskprs.status explains each)
+# Attempt statuses (daskprs.status explains each and who is charged)
 RUN_DONE = Attempt.RUN_DONE
 RUN_EXCEPTION = Attempt.RUN_EXCEPTION
 RUN_TIMEOUT = Attempt.RUN_TIMEOUT

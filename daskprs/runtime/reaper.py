@@ -1,4 +1,4 @@
-"""Finding and killing what entry scripts leave behind (product.md §4a, "nothing left behind").
+"""Finding and killing what entry scripts leave behind: no process they start outlives its step.
 
 An entry script may start processes in ``init()`` or ``run()``: in its own process group, in a
 new session (``setsid``), or double-forked so that its parent is gone. None may outlive the

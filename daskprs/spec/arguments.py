@@ -2,7 +2,7 @@
 
 The whole token list reaches the entry script in ``sys.argv`` (as on Azure); this module only
 reads the runtime's settings out of it, parsed the way the Azure driver parses them
-(``arg_parser.py``; prs-semantics.md §3 "-1 and normalisation").
+(``arg_parser.py``: ``-1`` disables a threshold, values are normalised as Azure does).
 
 >>> tokens, prs = parse_program_arguments("--model m --error_threshold 2.5 --copy_logs_to_parent true")
 >>> tokens
