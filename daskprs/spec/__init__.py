@@ -4,7 +4,8 @@
 ``overrides`` (``--set``) -> ``components`` (nodes merged with their components) -> ``keys``
 (schema key sets and scalar coercion) -> ``bindings`` (``${{...}}``, ``$[[...]]``) ->
 ``arguments`` (the PRS runtime's own program arguments) -> ``files`` (paths, entry script) ->
-``graph`` (step order, cycles).
+``ports`` (inputs and outputs) -> ``step_common``, ``command``, ``parallel`` (one function per
+YAML section of a step; defaults from ``model``) -> ``graph`` (step order, cycles).
 
 ``import daskprs.spec.model`` stays light (worker processes import it): the parser is
 imported only when one of the names below is asked for.
