@@ -125,6 +125,7 @@ def test_same_mini_batches_as_mltable(oracle, name, request):
             if not other["rows"]:  # mltable gives empty partitions no columns at all
                 assert mine["rows"] == [], f"mini batch {i} at size {size} should be empty"
                 continue
+            assert mine["columns"] == other["columns"], f"columns of mini batch {i} at size {size}"
             assert mine["rows"] == other["rows"], f"rows of mini batch {i} at size {size}"
 
 

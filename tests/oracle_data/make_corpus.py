@@ -909,6 +909,7 @@ def main() -> None:
         {"logs/2020/01/02/x.csv": "v\n1\n", "logs/2021/12/31/x.csv": "v\n2\n"},
         compare="sorted",
     )
+    partition_cases(oj)
     case(
         "take_random_sample",
         csv("./data.csv", "file", {"take_random_sample": {"probability": 0.5, "seed": 42}}),
@@ -929,6 +930,94 @@ def main() -> None:
         {"imgs/a.bin": "a", "imgs/b.bin": "b", "imgs/c.txt": "c"},
         compare="files",
     )
+
+
+def partition_cases(oj: dict[str, str]) -> None:
+    """Where ``extract_columns_from_partition_format`` puts its columns (issue 16, point 2).
+
+    Before ``read_delimited``: right after the path column (else first), typed with the file's
+    columns; otherwise appended when the step is reached. Column order is compared exactly.
+    """
+    dated = {
+        f"oj/{store}/{brand}/2020/0{m}/data.{ext}": body
+        for store in (1000, 1001)
+        for brand, m in (("a", 5), ("b", 6))
+        for ext, body in (
+            ("csv", f"week,qty\n1,{store % 7}\n2,20\n"),
+            ("jsonl", jsonl([{"week": 1, "qty": store % 7}, {"week": 2, "qty": 20}])),
+        )
+    } | {
+        f"oj/{store}/{brand}/2020/0{m}/data.parquet": parquet_bytes(
+            {"week": [1, 2], "qty": [store % 7, 20]}
+        )
+        for store in (1000, 1001)
+        for brand, m in (("a", 5), ("b", 6))
+    }
+
+    def ext_files(ext: str) -> dict[str, str | bytes]:
+        return {k: v for k, v in dated.items() if k.endswith("." + ext)}
+
+    def extract(fmt: str) -> dict[str, Any]:
+        return {"extract_columns_from_partition_format": {"partition_format": fmt}}
+
+    def table(ext: str, *steps: Any) -> dict[str, Any]:
+        return {"paths": [{"pattern": f"./oj/**/*.{ext}"}], "transformations": list(steps)}
+
+    dfmt = "*/{Store}/{Brand}/{Month:yyyy/MM}/data.csv"
+    path = {"read_delimited": {"include_path_column": True}}
+    for name, steps in {
+        "before_reader": [extract(dfmt), "read_delimited"],
+        "before_reader_path": [extract(dfmt), path],
+        "before_reader_no_inference": [
+            extract(dfmt),
+            {"read_delimited": {"infer_column_types": False}},
+        ],
+        "before_reader_override": [
+            extract(dfmt),
+            {
+                "read_delimited": {
+                    "infer_column_types": {
+                        "column_type_overrides": [{"columns": "Store", "column_type": "float"}]
+                    }
+                }
+            },
+        ],
+        "before_reader_keep": [extract(dfmt), "read_delimited", {"keep_columns": ["qty", "Brand"]}],
+        "before_reader_filter": [
+            extract(dfmt),
+            "read_delimited",
+            {"filter": 'col("Store") == 1000'},
+        ],
+        "after_keep_path": [path, {"keep_columns": ["Path", "qty"]}, extract(dfmt)],
+        "after_then_convert": [
+            path,
+            extract(dfmt),
+            {"convert_column_types": [{"columns": "Store", "column_type": "int"}]},
+        ],
+        "two_steps": [path, extract(dfmt), extract("*/{S2}/{B2}/*/*/data.csv")],
+        "before_and_after": [extract(dfmt), path, extract("{Y}/{M}/data.csv")],
+        "star_is_one_segment": [path, extract("{S}/*/data.csv")],
+        "value_with_dots": [path, extract("{Y}/{M}/{File}.csv")],
+    }.items():
+        files = ext_files("csv")
+        if name == "value_with_dots":
+            files["oj/1002/c/2021/07/x.y.csv"] = "week,qty\n3,30\n"
+        sizes = [16, 64] if name in ("before_reader", "before_reader_path") else []
+        case(
+            f"partition_{name}",
+            table("csv", *steps),
+            files,
+            compare="sorted",
+            partition_sizes=sizes,
+        )
+    for ext, reader in (("jsonl", "read_json_lines"), ("parquet", "read_parquet")):
+        fmt = dfmt.replace(".csv", "." + ext)
+        for name, steps in {
+            "before_reader": [extract(fmt), reader],
+            "before_reader_path": [extract(fmt), {reader: {"include_path_column": True}}],
+            "after_reader_path": [{reader: {"include_path_column": True}}, extract(fmt)],
+        }.items():
+            case(f"partition_{ext}_{name}", table(ext, *steps), ext_files(ext), compare="sorted")
 
 
 if __name__ == "__main__":
