@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from daskprs.data import column_types
-from daskprs.data.filter_expr import apply_filter
+from daskprs.data.filter_expr import FilterError, apply_filter
 from daskprs.data.mltable_spec import MLTable, Transform
 from daskprs.data.partition_format import PartitionFormat, parse_partition_format
 from daskprs.errors import MLTableError
@@ -90,6 +90,8 @@ def apply_step(table: MLTable, t: Transform, df: pd.DataFrame, offset: int = 0) 
             return apply_filter(df, t.expression)
         except KeyError as exc:
             raise MLTableError(str(exc.args[0]), file=table.source_file, key=t.key) from None
+        except FilterError as exc:  # what mltable rejects while evaluating (e.g. / by zero)
+            raise MLTableError(str(exc), file=table.source_file, key=t.key) from None
     return df  # extract_columns_from_partition_format: per file, see add_partition_columns
 
 
