@@ -1,7 +1,7 @@
 """The ``filter`` expression language of mltable 1.7 (rslex's Python-like expressions): parsing.
 
-Derived from the library itself (tests/oracle_data cases ``filter_*``; the probes are in
-docs/filter-expressions.md): a subset of Python expressions with its own rules.
+Derived from the library itself (tests/oracle_data cases ``filter_*``; the language is
+described in docs/filter-expressions.md): a subset of Python expressions with its own rules.
 
 - literals: ints (decimal without leading zeros, ``0x`` / ``0o`` / ``0b``, ``_`` between
   digits; at most 2**63-1), floats (``1.5``, ``5.``, ``1e3``; not ``.5``), non-empty strings in
