@@ -258,7 +258,7 @@ def _arrow_iso(series: pd.Series) -> pd.Series | None:
     values = (
         parsed.to_numpy(zero_copy_only=False) if isinstance(parsed, pa.Array) else parsed.to_numpy()
     )
-    return pd.Series(values.astype("datetime64[ns]"), index=series.index)
+    return pd.Series(values.astype("datetime64[ns]", copy=False), index=series.index)
 
 
 def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple[str, ...]) -> Any:
