@@ -16,7 +16,8 @@ tests compare both on generated columns, ``tests/data/test_value_parsing.py``):
   instant), else through pandas'.
 
 An ``object`` column whose values are of several Python types (JSON lines: numbers and text
-in one column) has no column-wide operation; its values are converted one by one, as before.
+in one column) has no column-wide operation; its values are converted one by one, as before
+(so are the nulls of a boolean ``object`` column, to tell None and NaN from other nulls).
 """
 
 from __future__ import annotations
@@ -182,7 +183,14 @@ def to_bool(
     if kind == "text":
         truth, null = _text_truth(arrow_text(series), true_values, false_values, mismatch_as)
         return _bool_series(truth, null, series.index)
-    if kind == "no_text" and pd.api.types.infer_dtype(series, skipna=True) != "boolean":
+    if kind == "no_text" and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        values = series.to_numpy(object)
+        null = np.asarray(pd.isna(values), dtype=bool)
+        if all(v is None or isinstance(v, float) for v in values[null]):  # None / NaN only
+            truth = np.zeros(len(values), bool)
+            truth[~null] = values[~null].astype(bool)
+            return _bool_series(truth, null, series.index)
+    elif kind == "no_text":
         try:  # Python numbers and nulls
             numbers = np.array(series.to_numpy(), dtype=float)
         except (OverflowError, TypeError, ValueError):

@@ -220,8 +220,11 @@ def test_numeric_columns(s, kind):
     same(lambda: column_types.convert(s, kind), lambda: ref.convert(s, kind))
 
 
+BOOLS_WITH_NULLS = st.lists(st.none() | st.booleans() | st.just(float("nan")), max_size=20)
+
+
 @SETTINGS
-@given(JSON_VALUES, st.sampled_from(KINDS))
+@given(JSON_VALUES | BOOLS_WITH_NULLS, st.sampled_from(KINDS))
 def test_mixed_type_columns(vals, kind):
     """Object columns of several Python types (JSON lines), and of one (numbers, booleans)."""
     s = pd.Series(vals, dtype=object)
