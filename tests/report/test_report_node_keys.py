@@ -14,8 +14,7 @@ import daskprs
 from daskprs.report import write_report
 from daskprs.spec import load_job
 from daskprs.spec.model import node_metadata
-from tests.integration.conftest import JobFolder
-from tests.report.conftest import visible_text
+from tests.helpers.browser import visible_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "oracle_spec"
 
@@ -49,8 +48,8 @@ def test_a_component_step_carries_its_keys_and_the_components_name():
     assert shown == component.get("display_name")  # the component's, when the node has none
 
 
-def test_job_json_and_the_report_show_them(tmp_path, report_client):
-    folder = JobFolder(tmp_path / "job")
+def test_job_json_and_the_report_show_them(tmp_path, job_folder, client):
+    folder = job_folder
     table = folder.table(rows=20)
     folder.script("def init():\n    pass\n\n\ndef run(mini_batch):\n    return mini_batch\n")
     path = folder.parallel_yaml(
@@ -64,9 +63,7 @@ def test_job_json_and_the_report_show_them(tmp_path, report_client):
     )
     doc = yaml.safe_load(path.read_text())  # a standalone job's keys are its node's
     assert doc["display_name"] == "Nightly scoring"
-    result = daskprs.run(
-        str(path), client=report_client, run_dir=str(tmp_path / "run"), progress=False
-    )
+    result = daskprs.run(str(path), client=client, run_dir=str(tmp_path / "run"), progress=False)
     assert result.status == "Completed"
     recorded = json.loads((tmp_path / "run" / "job.json").read_text())["nodes"]["job"]
     assert recorded["display_name"] == "Nightly scoring"
