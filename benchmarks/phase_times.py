@@ -19,7 +19,7 @@ from benchmarks import common, profile_run
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("kind", choices=["b1", "b2", "b2-append", "b3", "b4"])
+    p.add_argument("kind", choices=["b1", "b2", "b2-append", "b3", "b4", "typed"])
     p.add_argument("--size", type=int, default=1000)
     args = p.parse_args()
 

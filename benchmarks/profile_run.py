@@ -7,7 +7,8 @@ and the entry-script processes, per mini batch, and optionally a py-spy profile 
     .venv/bin/python -m benchmarks.profile_run b1 --size 1000000 --pyspy all
 
 Workloads (``--size``): ``b1`` CSV rows; ``b2`` / ``b2-append`` mini batches of one tiny file
-(summary-only / ``append_row_to``); ``b3`` files, 100 per mini batch; ``b4`` groups of 100 rows.
+(summary-only / ``append_row_to``); ``b3`` files, 100 per mini batch; ``b4`` groups of 100 rows;
+``typed`` rows of bench_typed's typed table.
 One untimed run first (it starts the zygote and imports), then the measured run. ``--pyspy gil``
 records only the thread holding the GIL in this (the driver) process; ``--pyspy all`` records
 every thread of this process and of its descendants. Needs ``.venv/bin/pip install py-spy``.
@@ -89,12 +90,17 @@ def build(kind: str, root: Path, size: int) -> tuple[Path, int]:
 
         job, _, nbytes = b1_tabular.build(root, size)
         return job, len(b1_tabular.windows(nbytes))
+    if kind == "typed":
+        from benchmarks import b1_tabular, bench_typed
+
+        job, _, nbytes = bench_typed.build(root, size)
+        return job, len(b1_tabular.windows(nbytes))
     raise SystemExit(f"unknown workload {kind}")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("kind", choices=["b1", "b2", "b2-append", "b3", "b4"])
+    p.add_argument("kind", choices=["b1", "b2", "b2-append", "b3", "b4", "typed"])
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--pyspy", choices=["off", "gil", "all"], default="off")
     p.add_argument("--rate", type=int, default=0, help="py-spy samples/s (250 gil, 100 all)")

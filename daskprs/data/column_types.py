@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from daskprs.data import value_parsing
 from daskprs.data.mltable_spec import ColumnType
 
 KINDS = ("boolean", "int", "float", "datetime", "string")
@@ -111,12 +112,11 @@ def arrow_type(kind: str) -> pa.DataType:
     }[kind]
 
 
-def _strings(series: pd.Series) -> pd.Series:
-    return series.astype(object).where(series.notna(), None)
-
-
 def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
-    """Convert ``series`` to ``ctype``; values that do not convert become null."""
+    """Convert ``series`` to ``ctype``; values that do not convert become null.
+
+    Column-wide (:mod:`daskprs.data.value_parsing`): the same result as converting each value.
+    """
     ct = ColumnType(base_kind(ctype)) if isinstance(ctype, str) else ctype
     kind = ct.name
     if kind == "object":
@@ -126,17 +126,12 @@ def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
             series.dtype
         ):
             return series
-        obj = series.astype(object).where(series.notna(), None)
-        out = obj.map(lambda v: v if v is None or isinstance(v, str) else _to_str(v))
-        return out.astype(STRING_DTYPE)
+        return value_parsing.to_text(series, STRING_DTYPE)
     if kind in ("int", "float"):
         if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
             num = series.astype("float64")
         else:
-            num = pd.to_numeric(
-                _strings(series).map(lambda v: v.strip() if isinstance(v, str) else v),
-                errors="coerce",
-            )
+            num = value_parsing.to_number(series)
         if kind == "int":
             num = np.trunc(num)  # mltable truncates: "1.5" -> 1
             if num.notna().all():
@@ -146,88 +141,25 @@ def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
     if kind == "boolean":
         return _to_bool(series, ct)
     if kind == "datetime":
-        return _to_datetime(series, ct)
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            return series
+        return value_parsing.to_datetime(series, ct.formats, DATE_FORMATS)
     raise ValueError(f"unknown column type {kind!r}")
-
-
-def _to_str(v: Any) -> str:
-    if isinstance(v, bool):
-        return "True" if v else "False"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # mltable writes 0.0 as "0"
-    return str(v)
 
 
 # pandas' own dtype for text: ``str`` (StringDtype, NaN for missing) in pandas 3, object in 2
 STRING_DTYPE: Any = pd.Series(["a"]).dtype
 
 
-def _infer_string() -> bool:
-    return np.dtype(object) != STRING_DTYPE
-
-
 def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
     if pd.api.types.is_bool_dtype(series.dtype):
         return series
-    true_values = set(ct.true_values) if ct.true_values else None
-    false_values = set(ct.false_values) if ct.false_values else None
-
-    def one(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v)
-        if isinstance(v, (int, float, np.integer, np.floating)):
-            return bool(v != 0)
-        s = str(v)
-        if true_values is not None and false_values is not None:
-            if s in true_values:
-                return True
-            if s in false_values:
-                return False
-        else:
-            low = s.strip().lower()
-            if low in ("true", "t", "1"):
-                return True
-            if low in ("false", "f", "0"):
-                return False
-        if ct.mismatch_as == "true":
-            return True
-        if ct.mismatch_as == "false":
-            return False
-        return None
-
-    out = series.astype(object).map(one)
-    if out.notna().all():
-        return out.astype(bool)
-    return out
-
-
-def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series
-    s = _strings(series).map(lambda v: v.strip() if isinstance(v, str) else v)
-    if not ct.formats:
-        out = pd.to_datetime(s, errors="coerce", format="ISO8601")
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-        out = out.astype("datetime64[ns]")
-        for fmt in DATE_FORMATS:
-            missing = out.isna() & s.notna()
-            if not missing.any():
-                break
-            out[missing] = pd.to_datetime(s[missing], errors="coerce", format=fmt)
-    else:
-        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-        for fmt in ct.formats:
-            missing = out.isna()
-            if not missing.any():
-                break
-            parsed = pd.to_datetime(s[missing], errors="coerce", format=fmt)
-            out[missing] = parsed
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-    return out.astype("datetime64[ns]")
+    return value_parsing.to_bool(
+        series,
+        set(ct.true_values) if ct.true_values else None,
+        set(ct.false_values) if ct.false_values else None,
+        ct.mismatch_as,
+    )
 
 
 def apply_kinds(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:

@@ -1,190 +1,502 @@
-"""The ``filter`` transformation: mltable's expression syntax, evaluated on a pandas DataFrame.
+"""The ``filter`` transformation: mltable's expression language, evaluated column-wide.
 
-Accepted: column references ``col("name")`` (any name) or bare identifiers, string / number /
-boolean literals, ``== != < <= > >=``, ``and or not`` (also ``& | ~``), ``+ - * /``,
-parentheses, and the string methods ``.startswith(s)``, ``.endswith(s)``, ``.contains(s)``
-(as in ``col("a").startswith("x")``). The expression is parsed with :mod:`ast` — never
-``eval``ed. Comparing a numeric or datetime column with a string literal converts the literal to
-the column's type first (``target > "0.5"`` works on a float column), as mltable does.
+Parsing (what is accepted, with the position of what is not) is in
+:mod:`daskprs.data.filter_parse`; the values and the rule for one row in
+:mod:`daskprs.data.filter_values`. Here an expression runs on whole columns (numpy), with
+each operand a :class:`Vec`: values, a null mask and one kind. ``and`` / ``or`` / ``if``
+evaluate their right side only on the rows that need it, as mltable evaluates row by row
+(``k != 0 and 10 / k > 1`` divides no row by zero). Operands mixing kinds (a JSON column of
+numbers and texts) are evaluated value by value with the per-row rule.
+
+One difference, on purpose: a column the expression names and the table does not have is an
+error here (mltable reads it as null and keeps no row); see KNOWN_DIFFERENCES.md.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from daskprs.data import filter_parse as fp
+from daskprs.data import filter_values as fv
+from daskprs.data.filter_parse import FilterSyntaxError
+from daskprs.data.filter_values import DT, FilterError
+
+__all__ = ["FilterError", "FilterSyntaxError", "apply_filter", "compile_filter"]
+
 Evaluator = Callable[[pd.DataFrame], Any]
-
-_CMP: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
+NUMBERS = ("int", "float")
+SIMPLE = ("bool", "int", "float", "str", "dt")
+_ORDER = {"bool": 0, "int": 1, "float": 1, "str": 2, "dt": 3}
+_CMP: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
-_BIN: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_,
-}
-_HELP = (
-    'valid filter expressions use col("name") or bare column names, literals, '
-    "== != < <= > >=, and/or/not, + - * /, and .startswith/.endswith/.contains"
-)
+_I64 = (-(2**63), 2**63 - 1)
 
 
-class _Column:
-    def __init__(self, name: str) -> None:
-        self.name = name
+@dataclass
+class Vec:
+    """One operand for a set of rows: ``kind`` is null, bool, int (int64), float, str (object
+    array of str), dt (int64 nanoseconds) or obj (Python values of several kinds)."""
+
+    kind: str
+    values: np.ndarray
+    null: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.null)
+
+    def take(self, idx: np.ndarray) -> Vec:
+        return Vec(self.kind, self.values[idx], self.null[idx])
 
 
-def _coerce(series: pd.Series, literal: Any) -> Any:
-    if isinstance(literal, str):
-        if pd.api.types.is_bool_dtype(series.dtype):
-            low = literal.strip().lower()
-            if low in ("true", "false"):
-                return low == "true"
-        elif pd.api.types.is_numeric_dtype(series.dtype):
+def _null(n: int) -> Vec:
+    return Vec("null", np.zeros(n, bool), np.ones(n, bool))
+
+
+def const(value: Any, n: int) -> Vec:
+    """A literal (or constant) value for ``n`` rows."""
+    k = fv.kind(value)
+    if k == "null":
+        return _null(n)
+    none = np.zeros(n, bool)
+    if k == "bool":
+        return Vec("bool", np.full(n, value, bool), none)
+    if isinstance(value, int) and _I64[0] <= value <= _I64[1]:
+        return Vec("int", np.full(n, value, np.int64), none)
+    if isinstance(value, float):
+        return Vec("float", np.full(n, value, np.float64), none)
+    if k == "str":
+        return Vec("str", np.full(n, value, object), none)
+    if isinstance(value, DT) and _I64[0] <= value.ns <= _I64[1]:
+        return Vec("dt", np.full(n, value.ns, np.int64), none)
+    values = np.empty(n, object)
+    values[:] = [value] * n
+    return Vec("obj", values, none)
+
+
+def from_series(series: pd.Series) -> Vec:
+    """A column of a mini batch (its nulls: None / NaN / NaT)."""
+    dtype = series.dtype
+    null = series.isna().to_numpy(dtype=bool)
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return Vec("bool", series.to_numpy(), null)
+    if isinstance(dtype, np.dtype) and dtype.kind == "i":
+        return Vec("int", series.to_numpy(np.int64), null)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return Vec("float", series.to_numpy(np.float64), null)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if getattr(series.dt, "tz", None) is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        ns = series.astype("datetime64[ns]").to_numpy().view(np.int64)
+        return Vec("dt", ns, null)
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred in ("string", "empty") and pd.api.types.is_string_dtype(dtype):
+        if inferred == "empty":
+            return _null(len(series))
+        return Vec("str", np.where(null, "", series.to_numpy(object)), null)
+    if inferred == "boolean":
+        return Vec("bool", np.where(null, False, series.to_numpy(object)).astype(bool), null)
+    values = series.to_numpy(object).copy()
+    values[null] = None
+    return from_objects(object_array([_python(v) for v in values]))
+
+
+def _python(v: Any) -> Any:
+    """A value of an object column as the per-row rule sees it."""
+    if isinstance(v, (np.bool_, np.integer, np.floating)):
+        return v.item()
+    if isinstance(v, pd.Timestamp):
+        ts = v.tz_convert("UTC").tz_localize(None) if v.tzinfo else v
+        return DT(int(ts.value))
+    if isinstance(v, np.ndarray):
+        return [_python(x) for x in v.tolist()]
+    if isinstance(v, list):
+        return [_python(x) for x in v]
+    return v
+
+
+def objects(vec: Vec) -> np.ndarray:
+    """The per-row Python values (None for null)."""
+    n = len(vec)
+    if vec.kind == "null":
+        return np.full(n, None, object)
+    if vec.kind == "dt":
+        out = np.array([DT(int(x)) for x in vec.values], dtype=object)
+    elif vec.kind == "obj":
+        out = vec.values.copy()
+    else:
+        out = np.empty(n, object)
+        out[:] = vec.values.tolist()
+    out[vec.null] = None
+    return out
+
+
+def from_objects(values: np.ndarray) -> Vec:
+    """Per-row Python values to the narrowest Vec that holds them."""
+    n = len(values)
+    null = np.array([v is None for v in values], dtype=bool)
+    kinds = {fv.kind(v) for v in values[~null]}
+    live = values[~null]
+    if not kinds:
+        return _null(n)
+    out: np.ndarray | None = None
+    if kinds == {"bool"}:
+        out, kind = np.zeros(n, bool), "bool"
+    elif kinds == {"num"} and all(isinstance(v, int) for v in live):
+        if all(_I64[0] <= v <= _I64[1] for v in live):
+            out, kind = np.zeros(n, np.int64), "int"
+    elif kinds == {"num"} and all(isinstance(v, float) for v in live):
+        out, kind = np.zeros(n, np.float64), "float"
+    elif kinds == {"str"}:
+        out, kind = np.full(n, "", object), "str"
+    elif kinds == {"dt"} and all(_I64[0] <= v.ns <= _I64[1] for v in live):
+        out, kind = np.zeros(n, np.int64), "dt"
+        live = np.array([v.ns for v in live], dtype=object)
+    if out is None:
+        return Vec("obj", values, null)
+    out[~null] = list(live)
+    return Vec(kind, out, null)
+
+
+def _merge(n: int, parts: list[tuple[np.ndarray, Vec]]) -> Vec:
+    """One Vec of ``n`` rows from Vecs of some of them (``idx`` positions)."""
+    parts = [(idx, v) for idx, v in parts if len(idx)]
+    kinds = {v.kind for _, v in parts} - {"null"}
+    if len(kinds) > 1 or "obj" in kinds:
+        out = np.full(n, None, object)
+        for idx, v in parts:
+            out[idx] = objects(v)
+        return from_objects(out)
+    if not kinds:
+        return _null(n)
+    kind = kinds.pop()
+    first = next(v for _, v in parts if v.kind == kind)
+    values = np.zeros(n, first.values.dtype) if kind != "str" else np.full(n, "", object)
+    null = np.ones(n, bool)
+    for idx, v in parts:
+        if v.kind == kind:
+            values[idx], null[idx] = v.values, v.null
+    return Vec(kind, values, null)
+
+
+class _Run:
+    """One evaluation of an expression on one DataFrame."""
+
+    def __init__(self, expression: str, df: pd.DataFrame) -> None:
+        self.expression = expression
+        self.df = df
+        self.n = len(df)
+        self.columns: dict[str, Vec] = {}
+        self.consts: dict[int, Any] = {}
+
+    def fail(self, node: fp.Node, what: str) -> FilterError:
+        return fv.error(self.expression, node, what)
+
+    def column(self, name: str) -> Vec:
+        if name not in self.columns:
+            self.columns[name] = (
+                from_series(self.df[name]) if name in self.df.columns else _null(self.n)
+            )
+        return self.columns[name]
+
+    def eval(self, node: fp.Node, idx: np.ndarray) -> Vec:
+        n = len(idx)
+        if _constant(node):
+            if not n:  # no row evaluates it (mltable evaluates row by row)
+                return _null(0)
+            if id(node) not in self.consts:
+                self.consts[id(node)] = fv.evaluate_row(self.expression, node, {})
+            return const(self.consts[id(node)], n)
+        if isinstance(node, fp.Column):
+            return self.column(node.name).take(idx)
+        if isinstance(node, fp.Unary):
+            return self.unary(node, self.eval(node.operand, idx))
+        if isinstance(node, fp.Binary) and node.op in ("and", "or"):
+            return self.logic(node, idx)
+        if isinstance(node, fp.Binary):
+            left, right = self.eval(node.left, idx), self.eval(node.right, idx)
+            if node.op in _CMP:
+                return compare(node.op, left, right)
+            return self.arithmetic(node, left, right)
+        if isinstance(node, fp.Conditional):
+            return self.conditional(node, idx)
+        return self.rowwise(node, idx)
+
+    def rowwise(self, node: fp.Node, idx: np.ndarray) -> Vec:
+        """Calls and lists with values from the rows: the per-row rule, row by row."""
+        if isinstance(node, fp.ListExpr):
+            items = [objects(self.eval(i, idx)) for i in node.items]
+            out = object_array([list(t) for t in zip(*items, strict=True)])
+            return Vec("obj", out, np.zeros(len(idx), bool))
+        assert isinstance(node, fp.Call)
+        args = [objects(self.eval(a, idx)) for a in node.args]
+        if node.name == "col":  # the column named by each row's value (null: none)
+            names = [nm if isinstance(nm, str) else None for nm in args[0]]
+            found = {nm: objects(self.column(nm)) for nm in set(names) if nm is not None}
+            values = [
+                None if nm is None else found[nm][i] for i, nm in zip(idx, names, strict=True)
+            ]
+            return from_objects(object_array(values))
+        fn = fv.make_datetime if node.name == "datetime" else fv.starts_with
+        try:
+            return from_objects(_apply(fn, *args))
+        except (TypeError, ValueError) as exc:
+            raise self.fail(node, str(exc)) from None
+
+    def unary(self, node: fp.Unary, v: Vec) -> Vec:
+        if node.op == "+" or v.kind == "null":
+            return v
+        live = ~v.null
+        if node.op == "-" and v.kind in NUMBERS:
+            return Vec(v.kind, -v.values, v.null)
+        if node.op == "not" and v.kind == "bool":
+            return Vec("bool", ~v.values, v.null)
+        if v.kind == "obj":
+            fn = fv.negate if node.op == "-" else _not
             try:
-                return float(literal)
-            except ValueError:
-                return literal
-        elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+                return from_objects(_apply(fn, objects(v)))
+            except TypeError as exc:
+                raise self.fail(node, str(exc)) from None
+        if not live.any():
+            return _null(len(v))
+        what = "'-'" if node.op == "-" else "'not'"
+        raise self.fail(node, f"{what} of {_KIND_NAMES[v.kind]}")
+
+    def arithmetic(self, node: fp.Binary, a: Vec, b: Vec) -> Vec:
+        op, null = node.op, a.null | b.null
+        live = ~null
+        if a.kind in NUMBERS and b.kind in NUMBERS:
+            if op in ("/", "//", "%") and bool(np.any((b.values == 0) & live)):
+                raise self.fail(node, f"{op!r} by zero")
+            return _numbers(op, a, b, null)
+        if op == "+" and a.kind == b.kind == "str":
+            return Vec("str", np.where(null, "", a.values + b.values), null)
+        if "obj" in (a.kind, b.kind):
             try:
-                return pd.Timestamp(literal)
-            except ValueError:
-                return literal
-    return literal
+                values = _apply(functools.partial(fv.arithmetic, op), objects(a), objects(b))
+            except (TypeError, ZeroDivisionError) as exc:
+                raise self.fail(node, str(exc)) from None
+            return from_objects(values)
+        if not live.any():
+            return _null(len(null))
+        names = _KIND_NAMES[a.kind], _KIND_NAMES[b.kind]
+        raise self.fail(node, f"{op!r} of {names[0]} and {names[1]}")
+
+    def truth(self, node: fp.Node, v: Vec, where: str) -> tuple[np.ndarray, np.ndarray]:
+        """(true rows, null rows) of a boolean operand; another kind is an error."""
+        if v.kind == "bool":
+            return v.values & ~v.null, v.null
+        if v.kind == "null":
+            return np.zeros(len(v), bool), v.null
+        if v.kind == "obj":
+            values = objects(v)
+            try:
+                flags = [fv.truth(x, where) for x in values]
+            except TypeError as exc:
+                raise self.fail(node, str(exc)) from None
+            return np.array([f is True for f in flags], bool), np.array([f is None for f in flags])
+        if not (~v.null).any():
+            return np.zeros(len(v), bool), v.null
+        raise self.fail(node, f"{where} of {_KIND_NAMES[v.kind]} (a boolean is needed)")
+
+    def logic(self, node: fp.Binary, idx: np.ndarray) -> Vec:
+        true, null = self.truth(node.left, self.eval(node.left, idx), f"{node.op!r}")
+        false = ~true & ~null
+        need = true if node.op == "and" else ~true
+        right_true = np.zeros(len(idx), bool)
+        right_null = np.zeros(len(idx), bool)
+        if need.any():
+            rv = self.eval(node.right, idx[need])
+            rt, rn = self.truth(node.right, rv, f"{node.op!r}")
+            right_true[need], right_null[need] = rt, rn
+        if node.op == "and":  # False and x: False; null and x: null; True and x: x
+            return Vec("bool", true & right_true, null | (true & right_null))
+        out_null = (false & right_null) | (null & ~right_true)
+        return Vec("bool", true | right_true, out_null)
+
+    def conditional(self, node: fp.Conditional, idx: np.ndarray) -> Vec:
+        true, _ = self.truth(node.test, self.eval(node.test, idx), "'if'")
+        pos = np.arange(len(idx))
+        parts = [(pos[true], self.eval(node.then, idx[true]))] if true.any() else []
+        if (~true).any():
+            parts.append((pos[~true], self.eval(node.otherwise, idx[~true])))
+        return _merge(len(idx), parts)
+
+    def mask(self, node: fp.Node) -> np.ndarray:
+        v = self.eval(node, np.arange(self.n))
+        true, _ = self.truth(node, v, "the filter's result")
+        return true
 
 
-def _compare(op: Callable[[Any, Any], Any], left: Any, right: Any) -> Any:
-    if isinstance(left, pd.Series) and not isinstance(right, pd.Series):
-        right = _coerce(left, right)
-    elif isinstance(right, pd.Series) and not isinstance(left, pd.Series):
-        left = _coerce(right, left)
-    result = op(left, right)
-    if isinstance(result, pd.Series):
-        return result.fillna(False).astype(bool)
-    return result
+_KIND_NAMES = {"bool": "a boolean", "int": "a number", "float": "a number", "str": "text",
+               "dt": "a datetime", "null": "null", "obj": "values"}  # fmt: skip
 
 
-def _compile(node: ast.AST) -> Evaluator:
-    if isinstance(node, ast.Expression):
-        return _compile(node.body)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
-        value = node.value
-        return lambda df: value
-    if isinstance(node, ast.Name):
-        name = node.id
-        if name in ("true", "True"):
-            return lambda df: True
-        if name in ("false", "False"):
-            return lambda df: False
-        return lambda df: _column(df, name)
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "col"
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    ):
-        cname = node.args[0].value
-        return lambda df: _column(df, cname)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) == 1:
-        method = node.func.attr
-        if method in ("startswith", "endswith", "contains"):
-            target, arg = _compile(node.func.value), _compile(node.args[0])
-
-            def str_method(df: pd.DataFrame) -> Any:
-                s = target(df).astype(object)
-                a = arg(df)
-                mask = s.notna()
-                out = pd.Series(False, index=s.index)
-                vals = s[mask].astype(str)
-                fn = {"startswith": vals.str.startswith, "endswith": vals.str.endswith}.get(method)
-                out[mask] = fn(a) if fn else vals.str.contains(a, regex=False)
-                return out
-
-            return str_method
-    if isinstance(node, ast.BoolOp):
-        parts = [_compile(v) for v in node.values]
-        combine = operator.and_ if isinstance(node.op, ast.And) else operator.or_
-        return lambda df: functools.reduce(combine, (_as_mask(p(df), df) for p in parts))
-    if isinstance(node, ast.UnaryOp):
-        inner = _compile(node.operand)
-        if isinstance(node.op, (ast.Not, ast.Invert)):
-            return lambda df: ~_as_mask(inner(df), df)
-        if isinstance(node.op, ast.USub):
-            return lambda df: -inner(df)
-    if isinstance(node, ast.Compare):
-        left = _compile(node.left)
-        pairs = [
-            (_CMP[type(op)], _compile(c))
-            for op, c in zip(node.ops, node.comparators, strict=True)
-            if type(op) in _CMP
-        ]
-        if len(pairs) != len(node.ops):
-            raise ValueError(f"unsupported comparison in filter expression; {_HELP}")
-
-        def compare(df: pd.DataFrame) -> Any:
-            result: Any = True
-            lhs = left(df)
-            for op, rhs_fn in pairs:
-                rhs = rhs_fn(df)
-                result = result & _compare(op, lhs, rhs)
-                lhs = rhs
-            return result
-
-        return compare
-    if isinstance(node, ast.BinOp) and type(node.op) in _BIN:
-        op = _BIN[type(node.op)]
-        lhs, rhs = _compile(node.left), _compile(node.right)
-        if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
-            return lambda df: op(_as_mask(lhs(df), df), _as_mask(rhs(df), df))
-        return lambda df: op(lhs(df), rhs(df))
-    raise ValueError(f"unsupported syntax {ast.dump(node)[:60]!r} in filter expression; {_HELP}")
+def _not(v: Any) -> Any:
+    t = fv.truth(v, "'not'")
+    return None if t is None else not t
 
 
-def _column(df: pd.DataFrame, name: str) -> pd.Series:
-    if name not in df.columns:
-        raise KeyError(
-            f"filter expression names column {name!r}, which is not in {list(df.columns)}"
-        )
-    return df[name]
+def object_array(values: list[Any]) -> np.ndarray:
+    """A 1-d object array of ``values`` (lists stay values)."""
+    out = np.empty(len(values), object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
 
 
-def _as_mask(value: Any, df: pd.DataFrame) -> pd.Series:
-    if isinstance(value, pd.Series):
-        return value.fillna(False).astype(bool)
-    return pd.Series(np.full(len(df), bool(value)), index=df.index)
+def _apply(fn: Callable[..., Any], *columns: np.ndarray) -> np.ndarray:
+    return object_array([fn(*row) for row in zip(*columns, strict=True)])
+
+
+def compare(op: str, a: Vec, b: Vec) -> Vec:
+    null = a.null | b.null
+    n = len(null)
+    with np.errstate(invalid="ignore"):
+        if a.kind in NUMBERS and b.kind in NUMBERS or a.kind == b.kind and a.kind != "str":
+            if a.kind in ("null", "obj"):
+                return _compare_objects(op, a, b) if a.kind == "obj" else _null(n)
+            values = np.asarray(_CMP[op](a.values, b.values), dtype=bool)
+        elif a.kind == b.kind == "str":
+            values = np.asarray(_CMP[op](a.values, b.values), dtype=bool)
+        elif a.kind in SIMPLE and b.kind in SIMPLE:
+            values = np.full(n, _CMP[op](_ORDER[a.kind], _ORDER[b.kind]), bool)
+        elif "null" in (a.kind, b.kind):
+            return _null(n)
+        else:
+            return _compare_objects(op, a, b)
+    return Vec("bool", values & ~null, null)
+
+
+def _compare_objects(op: str, a: Vec, b: Vec) -> Vec:
+    try:
+        return from_objects(_apply(functools.partial(fv.compare, op), objects(a), objects(b)))
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _numbers(op: str, a: Vec, b: Vec, null: np.ndarray) -> Vec:
+    """Arithmetic of two number Vecs (divisors already checked)."""
+    x, y = a.values, b.values
+    ints = a.kind == b.kind == "int"
+    with np.errstate(all="ignore"):
+        if op in ("+", "-", "*"):
+            fn = {"+": np.add, "-": np.subtract, "*": np.multiply}[op]
+            return Vec("int" if ints else "float", fn(x, y) if ints else fn(x * 1.0, y), null)
+        if op == "**":
+            return Vec("float", np.power(x.astype(float), y.astype(float)), null)
+        y = np.where(null | (y == 0), 1, y)
+        if op == "/":
+            return Vec("float", x / y, null)
+        if op == "%":
+            return Vec(
+                "int" if ints else "float", np.mod(x, y) if ints else np.mod(x * 1.0, y), null
+            )
+        if ints:  # // toward zero
+            q = np.floor_divide(x, y)
+            q = q + ((np.mod(x, y) != 0) & ((x < 0) != (y < 0)))
+            return Vec("int", q, null)
+        return Vec("float", np.floor_divide(x * 1.0, y), null)
+
+
+def _constant(node: fp.Node) -> bool:
+    if isinstance(node, fp.Literal):
+        return True
+    if isinstance(node, fp.Column):
+        return False
+    if isinstance(node, fp.Call) and node.name == "col":
+        return False
+    return all(_constant(c) for c in _children(node))
+
+
+def _children(node: fp.Node) -> tuple[fp.Node, ...]:
+    if isinstance(node, fp.Unary):
+        return (node.operand,)
+    if isinstance(node, fp.Binary):
+        return (node.left, node.right)
+    if isinstance(node, fp.Conditional):
+        return (node.then, node.test, node.otherwise)
+    if isinstance(node, fp.Call):
+        return node.args
+    if isinstance(node, fp.ListExpr):
+        return node.items
+    return ()
+
+
+def column_names(node: fp.Node) -> list[str]:
+    """The columns the expression names (bare names and ``col("...")``)."""
+    if isinstance(node, fp.Column):
+        return [node.name]
+    return [c for child in _children(node) for c in column_names(child)]
+
+
+def _fold(expression: str, node: fp.Node) -> fp.Node:
+    """``col(<constant text>)`` (e.g. ``col("my" + " col")``) is a column reference."""
+    if isinstance(node, fp.Call) and node.name == "col" and _constant(node.args[0]):
+        try:
+            name = fv.evaluate_row(expression, node.args[0], {})
+        except FilterError:
+            return node
+        if not isinstance(name, str):
+            raise fp.syntax_error(expression, node.pos, "col() needs a column name (text)")
+        return fp.Column(node.pos, name)
+    kids = _children(node)
+    if not kids:
+        return node
+    folded = tuple(_fold(expression, k) for k in kids)
+    if isinstance(node, fp.Unary):
+        return fp.Unary(node.pos, node.op, folded[0])
+    if isinstance(node, fp.Binary):
+        return fp.Binary(node.pos, node.op, folded[0], folded[1])
+    if isinstance(node, fp.Conditional):
+        return fp.Conditional(node.pos, *folded)
+    if isinstance(node, fp.Call):
+        return fp.Call(node.pos, node.name, folded)
+    return fp.ListExpr(node.pos, folded)
 
 
 @functools.lru_cache(maxsize=128)
 def compile_filter(expression: str) -> Evaluator:
-    """Compile ``expression``; the result maps a DataFrame to a boolean mask. ValueError if invalid."""
-    text = expression.strip()
-    # mltable writes 'and' / 'or' / 'not' like Python; it also accepts && and ||
-    text = text.replace("&&", " and ").replace("||", " or ")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise ValueError(
-            f"cannot parse filter expression {expression!r}: {exc.msg}; {_HELP}"
-        ) from None
-    return _compile(tree)
+    """Compile ``expression``; the result maps a DataFrame to a boolean mask.
+
+    :class:`FilterSyntaxError` (a ValueError) when mltable rejects the expression; the
+    evaluator raises KeyError for a column the frame does not have and :class:`FilterError`
+    for what mltable rejects while evaluating (a division by zero, ``'+'`` of text and a
+    number...).
+    """
+    tree = _fold(expression, fp.parse(expression))
+    names = list(dict.fromkeys(column_names(tree)))
+
+    def evaluate(df: pd.DataFrame) -> pd.Series:
+        missing = [c for c in names if c not in df.columns]
+        if missing:
+            raise KeyError(
+                f"filter expression {expression!r} names column {missing[0]!r}, which is not in "
+                f"{list(df.columns)}"
+            )
+        try:
+            mask = _Run(expression, df).mask(tree)
+        except ValueError as exc:
+            if isinstance(exc, FilterError):
+                raise
+            raise FilterError(f"filter expression {expression!r}: {exc}") from None
+        return pd.Series(mask, index=df.index)
+
+    return evaluate
 
 
 def apply_filter(df: pd.DataFrame, expression: str) -> pd.DataFrame:
-    mask = _as_mask(compile_filter(expression)(df), df)
+    mask = compile_filter(expression)(df)
     return df[mask.to_numpy()].reset_index(drop=True)

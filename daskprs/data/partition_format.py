@@ -2,7 +2,8 @@
 
 ``{Store}/{Brand}/{file_name}.csv`` makes string columns ``Store``, ``Brand``, ``file_name``;
 ``{PartitionDate:yyyy/MM/dd}`` makes one datetime column from the date parts (``yyyy``, ``MM``,
-``dd``, ``HH``, ``mm``, ``ss``; ``yyyy`` is required). ``*`` matches anything. As the mltable
+``dd``, ``HH``, ``mm``, ``ss``; ``yyyy`` is required). As in mltable, ``*`` matches any part
+of one path segment and a column's value is (part of) one segment, dots included. As the mltable
 docs say, "the format should start from the position of first partition key until the end of
 file path": it is matched against the end of each path, starting at a path segment. (The local
 mltable library instead anchors it at the start of the absolute path; see
@@ -127,13 +128,13 @@ def parse_partition_format(fmt: str) -> PartitionFormat:
                         j += 1
             else:
                 if key in columns:
-                    pattern += r"[^./\\]+"
+                    pattern += r"[^/\\]+"
                 else:
                     columns.append(key)
-                    pattern += rf"(?P<{_group(key)}>[^./\\]+)"
+                    pattern += rf"(?P<{_group(key)}>[^/\\]+)"
             i = close + 1
             continue
-        pattern += "(?:.*?)" if c == "*" else re.escape(c)
+        pattern += r"[^/\\]*?" if c == "*" else re.escape(c)  # within one path segment
         i += 1
     if date_parts and "yyyy" not in date_parts:
         raise ValueError(f"partition_format {fmt!r}: a datetime column needs at least 'yyyy'")

@@ -80,15 +80,7 @@ def meta_frame(table: MLTable, schema: TableSchema) -> pd.DataFrame:
                 df[c] = df[c].astype(_str_dtype())
     if reader.include_path_column:
         df.insert(0, reader.path_column, pd.Series([], dtype=_str_dtype()))
-    if table.partition_format is not None:
-        from daskprs.data.partition_format import parse_partition_format
-
-        fmt = parse_partition_format(table.partition_format)
-        for c in fmt.string_columns:
-            df[c] = pd.Series([], dtype=_str_dtype())
-        if fmt.date_column:
-            df[fmt.date_column] = pd.Series([], dtype="datetime64[ns]")
-    return apply_transforms(table, df)
+    return apply_transforms(table, add_partition_columns(table, df, None, schema))
 
 
 def _str_dtype() -> Any:
@@ -106,7 +98,7 @@ def load_rows(piece: MiniBatchPiece, stop: int | None = None) -> pd.DataFrame:
     frames = []
     for part in piece.parts:
         df = read_part(part, table, schema)
-        frames.append(add_partition_columns(table, df, part.path))
+        frames.append(add_partition_columns(table, df, part.path, schema))
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     df = apply_transforms(table, df, piece.offsets, stop)
     if len(df) == 0 and stop is None:

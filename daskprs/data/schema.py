@@ -39,6 +39,7 @@ from daskprs.data.readers import (
     read_part,
     split_line,
 )
+from daskprs.data.transforms import inline_partition_columns, inline_partition_values
 from daskprs.errors import MLTableError
 
 SCAN_BYTES = 1 << 18  # the planning scan: tables up to this size are typed exactly
@@ -83,6 +84,8 @@ def _sample_rows(table: MLTable, files: list[str], schema: TableSchema, n: int) 
         df = read_delimited_part(part, table, schema, typed=False)
         if reader.include_path_column:
             df = df.drop(columns=[reader.path_column])
+        for col, value in inline_partition_values(table, part.path).items():
+            df[col] = pd.Series([value] * len(df), index=df.index, dtype=object)
         return df, len(df)
 
     frames = [f for f in _head_parts(table, files, n, read) if len(f)]
@@ -126,20 +129,22 @@ def delimited_schema(table: MLTable, files: list[str]) -> TableSchema:
 
         cols = _dedupe(cols)
     sample = _sample_rows(table, files, TableSchema(tuple(cols)), reader.sample_size)
-    cols += [str(c) for c in sample.columns if c not in cols]  # rows longer than the header
+    extracted = inline_partition_columns(table)  # typed with the file's columns (mltable)
+    cols += [str(c) for c in sample.columns if c not in cols and c not in extracted]  # long rows
     if not reader.infer_column_types and not reader.type_overrides:
         return TableSchema(tuple(cols))
     kinds: dict[str, str] = {}
     first = sample.head(reader.sample_size)
+    typed = [*cols, *(c for c in extracted if c not in cols)]
     if reader.infer_column_types:
-        for c in cols:
+        for c in typed:
             kinds[c] = (
                 column_types.infer_kind(first[c].tolist(), reader.empty_as_string)
                 if c in first
                 else "string"
             )
     for selector, ctype in reader.type_overrides:
-        for c in selector.select(cols):
+        for c in selector.select(typed):
             kinds[c] = ctype.name if ctype.name in column_types.KINDS else "string"
     for c, kind in kinds.items():
         if kind in ("int", "boolean") and c in sample and column_types.has_nulls(sample[c], kind):
@@ -393,13 +398,13 @@ def _typed_head(table: MLTable, files: list[str], schema: TableSchema) -> pd.Dat
     assert reader is not None
     if reader.name == "read_parquet":
         frames = [
-            add_partition_columns(table, df, files[i])
+            add_partition_columns(table, df, files[i], schema)
             for i, df in enumerate(_parquet_head(table, files, schema))
         ]
     else:
 
         def read(part: Part) -> tuple[pd.DataFrame, int]:
-            df = add_partition_columns(table, read_part(part, table, schema), part.path)
+            df = add_partition_columns(table, read_part(part, table, schema), part.path, schema)
             return df, len(df)
 
         frames = _head_parts(table, files, reader.sample_size, read)

@@ -7,21 +7,27 @@ reach that step in the mini batches before it (``offsets``, counted once by plan
 them the result of every mini batch equals its share of the whole table's result, however the
 table was cut. ``take_random_sample`` keeps row *r* when a hash of (seed, r) falls below the
 probability: reproducible for a seed, and independent of the cut.
-``extract_columns_from_partition_format`` works on file paths, so it runs per file right after
-the reader (see :func:`add_partition_columns`).
+``extract_columns_from_partition_format`` works on file paths, so its values are taken per file
+when the file is read (:func:`add_partition_columns`); the columns appear where mltable puts
+them (:func:`partition_steps`): written before ``read_delimited``, right after the path column
+(or first) and typed by the reader's type inference like the file's own columns; otherwise
+appended as text (the date key as datetime) to the columns the table has when the step is
+reached, the steps before it not seeing them.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from daskprs.data import column_types
-from daskprs.data.filter_expr import apply_filter
+from daskprs.data.filter_expr import FilterError, apply_filter
 from daskprs.data.mltable_spec import MLTable, Transform
-from daskprs.data.partition_format import parse_partition_format
+from daskprs.data.partition_format import PartitionFormat, parse_partition_format
 from daskprs.errors import MLTableError
 
 GLOBAL_TRANSFORMS = ("take", "skip", "take_random_sample")
@@ -84,6 +90,8 @@ def apply_step(table: MLTable, t: Transform, df: pd.DataFrame, offset: int = 0) 
             return apply_filter(df, t.expression)
         except KeyError as exc:
             raise MLTableError(str(exc.args[0]), file=table.source_file, key=t.key) from None
+        except FilterError as exc:  # what mltable rejects while evaluating (e.g. / by zero)
+            raise MLTableError(str(exc), file=table.source_file, key=t.key) from None
     return df  # extract_columns_from_partition_format: per file, see add_partition_columns
 
 
@@ -93,12 +101,13 @@ def apply_transforms(
     """Apply the table's steps ``[0, stop)``; ``offsets[k]`` feeds the k-th global step."""
     k = 0
     steps = table.transforms if stop is None else table.transforms[:stop]
-    for t in steps:
+    df, hidden = _hide_partition_columns(table, df)
+    for index, t in enumerate(steps):
         offset = 0
         if t.name in GLOBAL_TRANSFORMS:
             offset = offsets[k] if k < len(offsets) else 0
             k += 1
-        df = apply_step(table, t, df, offset)
+        df = _attach(df, hidden.get(index)) if index in hidden else apply_step(table, t, df, offset)
     df = df.reset_index(drop=True)
     if stop is None and table.planned_kinds:
         df = column_types.conform_output(df, dict(table.planned_kinds))
@@ -127,16 +136,16 @@ def plan_output_kinds(
     column converted after it is planned without nulls (none seen).
     """
     kinds = {c: column_types.base_kind(k) for c, k in kinds.items()}
-    df = head
-    nulls = {c: bool(df[c].isna().any()) for c in df.columns}
-    for t in table.transforms:
+    df, hidden = _hide_partition_columns(table, head)
+    nulls = {c: bool(head[c].isna().any()) for c in head.columns}
+    for index, t in enumerate(table.transforms):
         converted: list[str] = []
         if t.name == "convert_column_types":
             for selector, ctype in t.conversions:
                 for c in selector.select(list(df.columns)):
                     kinds[c] = ctype.name
                     converted.append(c)
-        df = apply_step(table, t, df, 0)
+        df = _attach(df, hidden[index]) if index in hidden else apply_step(table, t, df, 0)
         if len(df):
             nulls = {c: bool(df[c].isna().any()) for c in df.columns}
         else:
@@ -166,16 +175,142 @@ def partition_values(table: MLTable, path: str) -> dict[str, Any]:
     return values
 
 
-def add_partition_columns(table: MLTable, df: pd.DataFrame, path: str) -> pd.DataFrame:
-    """Append the columns of ``extract_columns_from_partition_format`` for rows of ``path``."""
-    if table.partition_format is None:
+@dataclass(frozen=True)
+class PartitionStep:
+    """One ``extract_columns_from_partition_format`` step (``index`` in ``table.transforms``).
+
+    ``inline``: written before ``read_delimited``. mltable then reads the partition values as
+    columns of the file: right after the path column (else first), typed by the reader's
+    inference with the file's columns. Otherwise the columns are appended when the step is
+    reached: text, and the date key datetime.
+    """
+
+    index: int
+    fmt: PartitionFormat
+    inline: bool
+
+
+_POSITION = re.compile(r"^transformations\[(\d+)\]")
+
+
+def _position(key: str) -> int | None:
+    m = _POSITION.match(key)
+    return int(m.group(1)) if m else None
+
+
+def partition_steps(table: MLTable) -> list[PartitionStep]:
+    """The table's ``extract_columns_from_partition_format`` steps, in order."""
+    reader = table.reader
+    at = _position(reader.key) if reader is not None else None
+    steps = []
+    for index, t in enumerate(table.transforms):
+        if t.name == "extract_columns_from_partition_format":
+            mine = _position(t.key)
+            inline = (
+                reader is not None
+                and reader.name == "read_delimited"
+                and at is not None
+                and mine is not None
+                and mine < at
+            )
+            steps.append(PartitionStep(index, parse_partition_format(t.partition_format), inline))
+    return steps
+
+
+def inline_partition_columns(table: MLTable) -> list[str]:
+    """The text columns of partition formats written before ``read_delimited`` (the reader's
+    type inference types them; the date keys are datetime)."""
+    return [c for p in partition_steps(table) if p.inline for c in p.fmt.string_columns]
+
+
+def inline_partition_values(table: MLTable, path: str) -> dict[str, str]:
+    """The text values of the inline partition columns for ``path`` (the planning scan)."""
+    out: dict[str, str] = {}
+    for p in partition_steps(table):
+        if p.inline:
+            values = _values(table, p, path)
+            out.update({c: values[c] for c in p.fmt.string_columns})
+    return out
+
+
+def _hide_partition_columns(
+    table: MLTable, df: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+    """``df`` without the columns of the steps that are not inline, and those columns by step."""
+    hidden: dict[int, pd.DataFrame] = {}
+    for p in partition_steps(table):
+        cols = [c for c in p.fmt.columns if c in df.columns]
+        if not p.inline and cols:
+            hidden[p.index] = df[cols]
+            df = df.drop(columns=cols)
+    return df, hidden
+
+
+def _attach(df: pd.DataFrame, columns: pd.DataFrame | None) -> pd.DataFrame:
+    """Append ``columns`` (rows matched by index: the steps before may have dropped some)."""
+    if columns is None:
         return df
-    for col, value in partition_values(table, path).items():
-        if isinstance(value, str):
-            df[col] = pd.Series([value] * len(df), index=df.index, dtype=column_types_str())
-        else:
-            df[col] = pd.Series([value] * len(df), index=df.index, dtype="datetime64[ns]")
+    df = df.copy()
+    for c in columns.columns:
+        df[c] = columns[c]
     return df
+
+
+def _partition_column(
+    value: Any, n: int, index: pd.Index, kind: str | None, date: bool
+) -> pd.Series:
+    """One partition value repeated ``n`` times, converted once to its planned ``kind``.
+
+    ``value`` None: no row, the planned dtype (the meta).
+    """
+    if date:
+        return pd.Series([value] * n, index=index, dtype="datetime64[ns]")
+    if value is None:
+        return pd.Series([], dtype=column_types.planned_dtype(kind or "string"))
+    one = pd.Series([value], dtype=column_types.STRING_DTYPE)
+    if kind is not None and kind != "string":
+        one = column_types.conform_series(one, kind)
+    return pd.Series(np.repeat(one.to_numpy(), n), index=index, dtype=one.dtype)
+
+
+def add_partition_columns(
+    table: MLTable, df: pd.DataFrame, path: str | None, schema: Any = None
+) -> pd.DataFrame:
+    """Add the columns of every ``extract_columns_from_partition_format`` for rows of ``path``.
+
+    ``path`` None: no row (the meta). ``schema`` (:class:`~daskprs.data.readers.TableSchema`):
+    its kinds type the inline columns (:class:`PartitionStep`); without it they are text.
+    """
+    kinds = schema.kind_map if schema is not None else {}
+    at = 1 if table.reader is not None and table.reader.include_path_column else 0
+    for p in partition_steps(table):
+        values = _values(table, p, path) if path is not None else dict.fromkeys(p.fmt.columns)
+        for col, value in values.items():
+            date = col == p.fmt.date_column
+            series = _partition_column(
+                value, len(df), df.index, kinds.get(col) if p.inline else None, date
+            )
+            if col in df.columns:
+                df = df.drop(columns=[col])
+            if p.inline:
+                df.insert(min(at, len(df.columns)), col, series)
+                at += 1
+            else:
+                df[col] = series
+    return df
+
+
+def _values(table: MLTable, p: PartitionStep, path: str) -> dict[str, Any]:
+    values = p.fmt.extract(path)
+    if values is None:
+        t = table.transforms[p.index]
+        raise MLTableError(
+            f"path {path!r} does not match the partition format {p.fmt.format!r}; the format must "
+            "match the end of every file path",
+            file=table.source_file,
+            key=f"{t.key}.partition_format",
+        )
+    return values
 
 
 def column_types_str() -> Any:

@@ -40,7 +40,7 @@ from daskprs.engine.step import (
 from daskprs.envs import RunEnvironments
 from daskprs.errors import PipelineSpecError
 from daskprs.rundir import RunDir
-from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob
+from daskprs.spec.model import CommandStep, InputSpec, ParallelStep, PipelineJob, node_metadata
 from daskprs.spec.output_paths import check_run_outputs
 from daskprs.spec.redact import redact
 from daskprs.status import Job
@@ -399,4 +399,5 @@ def _write_job_json(job: PipelineJob, result: JobResult, rd: RunDir) -> None:
         for name, step in job.steps.items()
     }
     doc["spec"] = redact(job.raw)  # environment_variables values: ***
+    doc["nodes"] = redact({name: node_metadata(step) for name, step in job.steps.items()})
     write_text(rd.job_json, json.dumps(doc, indent=2, default=str), mode=0o600)  # holds the spec

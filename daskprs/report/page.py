@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from typing import Any
 
 from daskprs.report.charts import Window, resources, throughput, timeline
 from daskprs.report.graph import anchor, pipeline_graph
@@ -299,11 +300,35 @@ def _environment(step: StepView) -> str:
     return f'<h3>Environment</h3><table class="kv">{"".join(rows)}</table>'
 
 
+def _node(step: StepView) -> str:
+    """The node's own keys: its display name and description under the title, then a table of
+    tags, properties and the other keys it gives (compute, experiment_name...)."""
+    node = dict(step.node)
+    shown = node.pop("display_name", None)
+    desc = node.pop("description", None)
+    out = ""
+    if shown and shown != step.name:
+        out += f'<p class="meta node-display-name">{esc(str(shown))}</p>'
+    if desc:
+        out += f'<p class="meta node-description">{esc(str(desc))}</p>'
+    rows = [Setting(key, _shown(value), False) for key, value in node.items() if value is not None]
+    return out + _kv_table(rows, "Node")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_shown(v)}" for k, v in value.items()) or "(empty)"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(v) for v in value)
+    return str(value)
+
+
 def _step(step: StepView, run: RunView) -> str:
     parts = [
         f'<section class="card step" id="{anchor(step.name)}" data-step="{esc(step.name)}">',
         f'<h2><span class="step-name">{esc(step.name)}</span>{_pill(step.status)}'
         f'<span class="note">{esc(step.kind)}</span></h2>',
+        _node(step),
         _stats(step),
     ]
     if step.result_lines:

@@ -115,6 +115,7 @@ class StepView:
     outputs: dict[str, str] = field(default_factory=dict)  # output name -> path
     command: str = ""  # a command step's command line as it ran
     environment: dict[str, Any] = field(default_factory=dict)  # which Python ran it (envs)
+    node: dict[str, Any] = field(default_factory=dict)  # display_name, description, tags, ...
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -245,6 +246,8 @@ def load_run(run_dir: str) -> RunView:
     raw_steps = _raw_steps(spec, source, done, run_dir, problems)
     names = list(raw_steps) + [n for n in done if n not in raw_steps]
     running_seen = False
+    nodes = doc.get("nodes") if isinstance(doc.get("nodes"), dict) else {}
+    assert isinstance(nodes, dict)
     for name in names:
         raw = raw_steps.get(name, {})
         summary = done.get(name) if isinstance(done.get(name), dict) else None
@@ -252,9 +255,20 @@ def load_run(run_dir: str) -> RunView:
         step = _load_step(run_dir, name, raw, summary, run.status, running_seen, problems)
         if isinstance(plan, dict):
             step.depends_on = sorted(str(d) for d in plan.get("depends_on", ()))
+        step.node = node_keys(nodes.get(name), raw)
         running_seen = running_seen or step.status == "Running"
         run.steps.append(step)
     return run
+
+
+def node_keys(recorded: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """A step's node keys (display_name, description, tags...): job.json's ``nodes`` entry, or
+    (a run written before it existed) the keys of the step's YAML."""
+    if isinstance(recorded, dict):
+        return recorded
+    from daskprs.spec.keys import NODE_METADATA_KEYS
+
+    return {k: raw[k] for k in NODE_METADATA_KEYS if raw.get(k) is not None}
 
 
 def _raw_steps(

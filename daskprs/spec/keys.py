@@ -44,7 +44,32 @@ CLOUD_KEYS = frozenset(
         "locations",
         "max_instance_count",
         "id",
+        # read-only job fields the SDK's node schemas load and drop
+        "status",
+        "creation_context",
+        "log_files",
+        "parameters",
+        "parent_job_name",
     }
+)
+
+# What a node says about itself (issue 16): recorded in the step model, job.json and the report.
+# Every node key azure-ai-ml 1.35 accepts, as measured with ``load_job`` on each kind of node
+# (inline parallel: PipelineParallelJobSchema + ParallelJob's arguments; inline command:
+# PipelineCommandJobSchema; a node with a ``component:`` INCLUDEs any key).
+NODE_METADATA_KEYS = (
+    "display_name",
+    "description",
+    "tags",
+    "properties",
+    "experiment_name",
+    "comment",
+    "compute",
+    "identity",
+    "services",
+    "limits",
+    "queue_settings",
+    "distribution",
 )
 
 PIPELINE_KEYS = frozenset(
@@ -62,15 +87,28 @@ PIPELINE_KEYS = frozenset(
     }
 )
 
-# an inline parallel step (PipelineParallelJobSchema; Azure rejects `comment` there, and
-# accepts any key on a step that uses a component: ParallelSchema INCLUDEs unknown keys)
+# an inline parallel step: PipelineParallelJobSchema (INCLUDE) read into ParallelJob(**keys),
+# which takes the job keys (name, display_name, description, tags, experiment_name, services and
+# the read-only id, status, creation_context, log_files, parameters) and rejects `comment`,
+# `environment` (it belongs in `task`) and any other key. A step that uses a component accepts
+# any key (ParallelSchema INCLUDEs unknown keys).
 PARALLEL_NODE_KEYS = frozenset(
     {
         "$schema",
         "type",
         "component",
+        "name",
+        "display_name",
+        "description",
+        "tags",
+        "experiment_name",
+        "services",
+        "id",
+        "status",
+        "creation_context",
+        "log_files",
+        "parameters",
         "compute",
-        "environment",
         "environment_variables",
         "error_threshold",
         "identity",
@@ -118,15 +156,20 @@ PARALLEL_COMPONENT_KEYS = frozenset(
 )
 PARALLEL_STANDALONE_KEYS = PARALLEL_COMPONENT_KEYS | PARALLEL_NODE_KEYS | {"experiment_name"}
 
-# CommandSchema (component-based node) | PipelineCommandJobSchema (inline node)
+# PipelineCommandJobSchema (an inline node: it rejects `comment`, which a node with a component
+# takes, as any key: CommandSchema INCLUDEs unknown keys), with the read-only job fields it loads
 COMMAND_NODE_KEYS = frozenset(
     {
         "$schema",
         "type",
         "code",
         "command",
-        "comment",
         "component",
+        "id",
+        "status",
+        "creation_context",
+        "log_files",
+        "parameters",
         "compute",
         "description",
         "display_name",

@@ -161,6 +161,18 @@ class CommandStep:
 Step = ParallelStep | CommandStep
 
 
+def node_metadata(step: Step) -> dict[str, Any]:
+    """What the step's node says about itself: its ``display_name``, ``description``, ``tags``,
+    ``properties``... (every node key recorded and not acted on, keys.NODE_METADATA_KEYS and
+    the keys a node with a component may add), with the component's ``display_name`` and
+    ``description`` when the node gives none. For job.json and the report."""
+    meta = {k: v for k, v in step.cloud.items() if "." not in k and k != "$schema"}
+    for key in ("display_name", "description"):
+        if meta.get(key) is None and step.cloud.get(f"component.{key}") is not None:
+            meta[key] = step.cloud[f"component.{key}"]
+    return meta
+
+
 @dataclass(frozen=True)
 class PipelineJob:
     """A whole job: a pipeline, or a standalone parallel job run as a one-step pipeline."""

@@ -94,7 +94,7 @@ def test_partition_keys_property(make_table):
         (
             {"paths": [{"file": "./data.csv"}], "transformations": [{"filter": "col('a') >"}]},
             "transformations[0].filter",
-            "cannot parse",
+            "ends too early at position 11",
         ),
         (
             {

@@ -25,6 +25,7 @@ from oracle_frames import frame
 
 from daskprs.data import load_mltable, load_piece, plan_mini_batches
 from daskprs.data.pieces import meta_frame
+from daskprs.errors import MLTableError
 
 pytestmark = pytest.mark.oracle
 
@@ -102,6 +103,11 @@ def test_same_table_as_mltable(oracle, name, request):
     meta = case_meta(name)
     _known(request, meta, "table")
     result = oracle[name]
+    if meta["compare"] == "error":  # mltable rejects it: so must we, with an MLTableError
+        assert "error" in result, f"mltable accepts it: {result.get('full')}"
+        with pytest.raises(MLTableError):
+            ours_full(name)
+        return
     if "error" in result:
         pytest.fail(f"mltable could not read this case: {result['error']}")
     mine, theirs = frame(ours_full(name)), result["full"]
@@ -125,6 +131,7 @@ def test_same_mini_batches_as_mltable(oracle, name, request):
             if not other["rows"]:  # mltable gives empty partitions no columns at all
                 assert mine["rows"] == [], f"mini batch {i} at size {size} should be empty"
                 continue
+            assert mine["columns"] == other["columns"], f"columns of mini batch {i} at size {size}"
             assert mine["rows"] == other["rows"], f"rows of mini batch {i} at size {size}"
 
 

@@ -18,10 +18,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-ISSUE16 = (
-    "issue 16: mltable puts the columns of extract_columns_from_partition_format first (it "
-    "inserts the step before the reader); daskprs.data appends them after the file's columns"
-)
 PARQUET_PARTITIONS = (
     "mltable counts parquet partitions by row group; daskprs's partitions are its mini batches "
     "at 20 MiB, which merge small row groups (docs/mltable.md)"
@@ -161,13 +157,11 @@ CHAINS: list[dict[str, Any]] = [
         "partition_format",
         'part(include_path_column=True).extract_columns_from_partition_format("{Store}/{Brand}/data.csv")',
         "sorted",
-        known=ISSUE16,
     ),
     chain(
         "partition_format_no_path",
         'part().extract_columns_from_partition_format("{Store}/{Brand}/data.csv").drop_columns("w")',
         "sorted",
-        known=ISSUE16,
     ),
     chain(
         "partition_keys",

@@ -909,6 +909,8 @@ def main() -> None:
         {"logs/2020/01/02/x.csv": "v\n1\n", "logs/2021/12/31/x.csv": "v\n2\n"},
         compare="sorted",
     )
+    partition_cases(oj)
+    filter_cases()
     case(
         "take_random_sample",
         csv("./data.csv", "file", {"take_random_sample": {"probability": 0.5, "seed": 42}}),
@@ -928,6 +930,210 @@ def main() -> None:
         {"paths": [{"pattern": "./imgs/*.bin"}]},
         {"imgs/a.bin": "a", "imgs/b.bin": "b", "imgs/c.txt": "c"},
         compare="files",
+    )
+
+
+def partition_cases(oj: dict[str, str]) -> None:
+    """Where ``extract_columns_from_partition_format`` puts its columns (issue 16, point 2).
+
+    Before ``read_delimited``: right after the path column (else first), typed with the file's
+    columns; otherwise appended when the step is reached. Column order is compared exactly.
+    """
+    dated = {
+        f"oj/{store}/{brand}/2020/0{m}/data.{ext}": body
+        for store in (1000, 1001)
+        for brand, m in (("a", 5), ("b", 6))
+        for ext, body in (
+            ("csv", f"week,qty\n1,{store % 7}\n2,20\n"),
+            ("jsonl", jsonl([{"week": 1, "qty": store % 7}, {"week": 2, "qty": 20}])),
+        )
+    } | {
+        f"oj/{store}/{brand}/2020/0{m}/data.parquet": parquet_bytes(
+            {"week": [1, 2], "qty": [store % 7, 20]}
+        )
+        for store in (1000, 1001)
+        for brand, m in (("a", 5), ("b", 6))
+    }
+
+    def ext_files(ext: str) -> dict[str, str | bytes]:
+        return {k: v for k, v in dated.items() if k.endswith("." + ext)}
+
+    def extract(fmt: str) -> dict[str, Any]:
+        return {"extract_columns_from_partition_format": {"partition_format": fmt}}
+
+    def table(ext: str, *steps: Any) -> dict[str, Any]:
+        return {"paths": [{"pattern": f"./oj/**/*.{ext}"}], "transformations": list(steps)}
+
+    dfmt = "*/{Store}/{Brand}/{Month:yyyy/MM}/data.csv"
+    path = {"read_delimited": {"include_path_column": True}}
+    for name, steps in {
+        "before_reader": [extract(dfmt), "read_delimited"],
+        "before_reader_path": [extract(dfmt), path],
+        "before_reader_no_inference": [
+            extract(dfmt),
+            {"read_delimited": {"infer_column_types": False}},
+        ],
+        "before_reader_override": [
+            extract(dfmt),
+            {
+                "read_delimited": {
+                    "infer_column_types": {
+                        "column_type_overrides": [{"columns": "Store", "column_type": "float"}]
+                    }
+                }
+            },
+        ],
+        "before_reader_keep": [extract(dfmt), "read_delimited", {"keep_columns": ["qty", "Brand"]}],
+        "before_reader_filter": [
+            extract(dfmt),
+            "read_delimited",
+            {"filter": 'col("Store") == 1000'},
+        ],
+        "after_keep_path": [path, {"keep_columns": ["Path", "qty"]}, extract(dfmt)],
+        "after_then_convert": [
+            path,
+            extract(dfmt),
+            {"convert_column_types": [{"columns": "Store", "column_type": "int"}]},
+        ],
+        "two_steps": [path, extract(dfmt), extract("*/{S2}/{B2}/*/*/data.csv")],
+        "before_and_after": [extract(dfmt), path, extract("{Y}/{M}/data.csv")],
+        "star_is_one_segment": [path, extract("{S}/*/data.csv")],
+        "value_with_dots": [path, extract("{Y}/{M}/{File}.csv")],
+    }.items():
+        files = ext_files("csv")
+        if name == "value_with_dots":
+            files["oj/1002/c/2021/07/x.y.csv"] = "week,qty\n3,30\n"
+        sizes = [16, 64] if name in ("before_reader", "before_reader_path") else []
+        case(
+            f"partition_{name}",
+            table("csv", *steps),
+            files,
+            compare="sorted",
+            partition_sizes=sizes,
+        )
+    for ext, reader in (("jsonl", "read_json_lines"), ("parquet", "read_parquet")):
+        fmt = dfmt.replace(".csv", "." + ext)
+        for name, steps in {
+            "before_reader": [extract(fmt), reader],
+            "before_reader_path": [extract(fmt), {reader: {"include_path_column": True}}],
+            "after_reader_path": [{reader: {"include_path_column": True}}, extract(fmt)],
+        }.items():
+            case(f"partition_{ext}_{name}", table(ext, *steps), ext_files(ext), compare="sorted")
+
+
+FILTER_DATA = "k,f,s,b,d,my col,t\n" + "".join(
+    f"{i},{'' if i == 3 else i * 0.75 + 0.5},{['a', 'b', 'c', 'ab', 'bc', '', 'A', ' a', 'cab', 'b'][i]},"
+    f"{'' if i == 4 else 'true' if i % 2 else 'false'},"
+    f"{'' if i == 6 else f'2021-03-{i + 1:02d}' + (' 12:30:15' if i == 4 else '')},"
+    f"{'x' if i % 3 == 0 else 'y'},2021-03-05 12:30:15.{i:03d}\n"
+    for i in range(10)
+)
+# one case per construct of mltable's filter language (issue 16, point 3; the probes behind it:
+# docs/filter-expressions.md); "error": mltable rejects it, and so must we
+FILTERS_ACCEPTED = {
+    "cmp_int": "k > 5",
+    "cmp_literal_left": "5 < k",
+    "cmp_float": "f >= 2",
+    "cmp_int_float": "k > f",
+    "cmp_text": 's > "b"',
+    "cmp_text_single_quotes": "s == 'b'",
+    "cmp_bool": "b == True",
+    "bool_column": "b",
+    "not_bool": "not b",
+    "cmp_datetime": "d > datetime(2021, 3, 5)",
+    "cmp_datetime_hms": "d > datetime(2021, 3, 5, 12, 30, 15)",
+    "datetime_nanosecond": "t >= datetime(2021, 3, 5, 12, 30, 15, 3000000)",
+    "datetime_year_only": "d > datetime(2021)",
+    "datetime_text_parts": 'd < datetime("2021", "3", "3")',
+    "datetime_from_column": "datetime(k + 2020) > datetime(2027)",
+    "cross_kind_number_text": 'k < "5"',
+    "cross_kind_datetime_text": 'd > "2021-03-05"',
+    "cross_kind_not_equal": 'k != "5"',
+    "null_equals_none": "(s == None) or k == 2",
+    "col_with_space": 'col("my col") == "x"',
+    "col_single_quotes": "col('k') > 5",
+    "col_computed_name": 'col("my" + " col") == "y"',
+    "arithmetic": "k + 1 > 5 and k * 2 < 18 and k - 1 != 3",
+    "true_division": "k / 2 == 2.5",
+    "int_floor_division_truncates": "(0 - k) // 2 == -4",
+    "float_floor_division": "(0 - f) // 1 == -8",
+    "modulo_sign": "(0 - k) % 4 == 3",
+    "power": "k ** 2 > 20",
+    "unary": "-k < -5 and +k > 6",
+    "text_concat": 's + "x" == "ax"',
+    "and_or_precedence": "f > 5 and f < 7 or k == 0",
+    "parentheses": "f > 5 and (f < 7 or k == 0)",
+    "not_precedence": "not k > 5",
+    "null_or": "f > 100 or k == 3",
+    "null_and_skips_right": "not (f > 100 and k)",
+    "short_circuit_and": "k != 0 and 10 / k > 2",
+    "short_circuit_or": "k == 0 or 10 / k > 2",
+    "chained_comparison": "2 < k < 8",
+    "comparison_then_bool": "k > 5 == True",
+    "conditional": "k > 5 if b else k < 5",
+    "conditional_value": "(1 if b else 2) == 1",
+    "startswith": 'col("my col").startswith("x")',
+    "starts_with_function": 'starts_with(col("my col"), "y")',
+    "int_literal_bases": "k > 0x5 and k != 0o7 and k != 0b1000",
+    "int_literal_underscores": "k < 1_0",
+    "float_literal_forms": "f > 5. and f < 1e1",
+    "string_escapes": 's == "a\\x62" or s == "\\101"',
+    "raw_string": 's == r"a"',
+    "literal_true": "True",
+    "literal_none": "None or k == 1",
+    "no_spaces": "k>5and k<8",
+    "int_overflow_wraps": "k * 10000000000 * 10000000000 > 0",
+    "power_gives_float": "2 ** 64 > 1e19 and k == 1",
+    "lists": '[k, s] < [5, "z"]',
+}
+FILTERS_REJECTED = {
+    "and_and": "k > 5 && f < 9",
+    "bit_or": "(k > 5) | (f < 1)",
+    "tilde": "~(k > 5)",
+    "in_list": "k in [1, 2, 3]",
+    "is_none": "s is None",
+    "endswith": 's.endswith("b")',
+    "lower": 's.lower() == "a"',
+    "len": "len(s) > 1",
+    "not_call": "not(k > 5)",
+    "empty_string": 's == ""',
+    "implicit_concat": 's == "a" "b"',
+    "triple_quotes": 's == """a"""',
+    "unicode_escape": 's == "\\u0041"',
+    "bad_escape": 's == "\\a"',
+    "leading_zero": "k == 005",
+    "leading_dot_float": "k > .5e1",
+    "int_too_big": "k < 9223372036854775808",
+    "comment": "k > 5 # c",
+    "semicolon": "k > 5;",
+    "subscript": 's[0] == "a"',
+    "attribute": "d.year == 2021",
+    "unclosed": "(k > 5",
+    "nested_conditional": "k > 5 if b else k < 5 if f > 3 else b",
+    "division_by_zero": "k / 0 > 1",
+    "text_plus_number": 's + 1 == "a1"',
+    "number_result": "k",
+    "startswith_of_null": 's.startswith("a")',
+    "invalid_date": "d > datetime(2021, 2, 30)",
+    "boolean_arithmetic": "b + 1 == 2",
+    "not_of_number": "not k",
+}
+
+
+def filter_cases() -> None:
+    for name, expression in FILTERS_ACCEPTED.items():
+        spec = csv("./data.csv", "file", {"filter": expression})
+        case(f"filter_{name}", spec, {"data.csv": FILTER_DATA}, partition_sizes=[])
+    for name, expression in FILTERS_REJECTED.items():
+        spec = csv("./data.csv", "file", {"filter": expression})
+        case(f"filter_rejects_{name}", spec, {"data.csv": FILTER_DATA}, compare="error")
+    case(
+        "filter_unknown_column",
+        csv("./data.csv", "file", {"filter": "K > 5"}),
+        {"data.csv": FILTER_DATA},
+        known_difference={
+            "table": "a column the filter names and the table lacks is an error (mltable: no rows)"
+        },
     )
 
 

@@ -1,0 +1,296 @@
+"""Whole-column conversions of values (text, numbers, booleans) to a kind, vectorized.
+
+:func:`daskprs.data.column_types.convert` calls these. Each works on a whole column at once
+(``pyarrow.compute`` on text, numpy on numbers, pandas' parsers on strings) and gives exactly
+what converting each value on its own gives (the per-value rules are in the docstrings; the
+tests compare both on generated columns, ``tests/data/test_value_parsing.py``):
+
+- text is stripped as Python's ``str.strip()`` strips it (every character ``str.isspace()``
+  accepts, not only ASCII blanks) before it is parsed as a number, a boolean or a datetime;
+- booleans: ``true`` / ``t`` / ``1`` and ``false`` / ``f`` / ``0`` in any case, or exactly the
+  ``true_values`` / ``false_values`` of the conversion when it names both; a number is true
+  when it is not 0; anything else is ``mismatch_as`` (true, false, else null);
+- datetimes: ISO 8601 (then ``2020/01/02`` and ``01/02/2020``), or the conversion's formats in
+  order; the first that parses wins, otherwise null. ISO 8601 text goes through Arrow's parser
+  when it accepts every value of the column (what it accepts, pandas parses to the same
+  instant), else through pandas'.
+
+An ``object`` column whose values are of several Python types (JSON lines: numbers and text
+in one column) has no column-wide operation; its values are converted one by one, as before
+(so are the nulls of a boolean ``object`` column, to tell None and NaN from other nulls).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# The characters Python's str.strip() removes: those for which str.isspace() is true.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+TRUE_WORDS = ("true", "t", "1")
+FALSE_WORDS = ("false", "f", "0")
+_NO_STR = ("integer", "floating", "mixed-integer-float", "boolean", "empty")
+
+
+def value_kind(series: pd.Series) -> str:
+    """``text`` (strings and nulls only), ``number`` / ``bool`` (numpy dtypes), ``datetime``,
+    ``no_text`` (an object column without a string), else ``mixed``."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "b":
+            return "bool"
+        if dtype.kind in "iuf":
+            return "number"
+        if dtype.kind == "M":
+            return "datetime"
+        if dtype.kind == "O":
+            inferred = pd.api.types.infer_dtype(series, skipna=True)
+            if inferred in ("string", "empty"):
+                return "text"
+            return "no_text" if inferred in _NO_STR else "mixed"
+        return "mixed"
+    if pd.api.types.is_string_dtype(dtype):
+        return "text"
+    return "mixed"
+
+
+def arrow_text(series: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column (see :func:`value_kind`) as Arrow strings; zero-copy when Arrow-backed."""
+    return pa.array(series, type=None if series.dtype != object else pa.string(), from_pandas=True)
+
+
+def strip(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Python's ``str.strip()`` on every value."""
+    return pc.utf8_trim(arr, characters=PY_WHITESPACE)
+
+
+def _changed(before: Any, after: Any) -> bool:
+    return bool(pc.sum(pc.utf8_length(before)).as_py() != pc.sum(pc.utf8_length(after)).as_py())
+
+
+def stripped_objects(series: pd.Series) -> pd.Series:
+    """``series`` as an object column of stripped strings (None for nulls; other values kept).
+
+    The input of pandas' parsers (``to_numeric``, ``to_datetime``), as the per-value code gave
+    it: ``v.strip() if isinstance(v, str) else v``, nulls as None; a column without text then
+    has the dtype pandas infers from its values (``Series.map`` did that).
+    """
+    kind = value_kind(series)
+    if kind in ("number", "bool"):
+        return series
+    obj = series.astype(object).where(series.notna(), None)
+    if kind == "no_text":
+        return obj.infer_objects()
+    if kind == "text":
+        arr = arrow_text(series)
+        out = strip(arr)
+        if not _changed(arr, out):
+            return obj
+        values = out.to_numpy(zero_copy_only=False)
+        return pd.Series(np.asarray(values, dtype=object), index=series.index, dtype=object)
+    if kind == "mixed":  # several Python types: only the strings are stripped
+        return obj.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return obj
+
+
+def to_number(series: pd.Series) -> pd.Series:
+    """Numbers (float64 or int64) from text; what does not parse is NaN (``to_numeric``)."""
+    return pd.to_numeric(stripped_objects(series), errors="coerce")
+
+
+# -- booleans --------------------------------------------------------------------------------
+def _bool_value(v: Any, true_values: Any, false_values: Any, mismatch_as: str) -> Any:
+    """One value to True / False / None: the rule every column-wide path below follows."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return bool(v != 0)
+    s = str(v)
+    if true_values is not None and false_values is not None:
+        if s in true_values:
+            return True
+        if s in false_values:
+            return False
+    else:
+        low = s.strip().lower()
+        if low in TRUE_WORDS:
+            return True
+        if low in FALSE_WORDS:
+            return False
+    if mismatch_as == "true":
+        return True
+    if mismatch_as == "false":
+        return False
+    return None
+
+
+def _bool_series(truth: np.ndarray, null: np.ndarray, index: pd.Index) -> pd.Series:
+    """bool when no value is null, else object (True / False / None)."""
+    if not null.any():
+        return pd.Series(truth.astype(bool), index=index)
+    out = truth.astype(object)
+    out[null] = None
+    return pd.Series(out, index=index, dtype=object)
+
+
+def _text_truth(
+    arr: Any, true_values: Any, false_values: Any, mismatch_as: str
+) -> tuple[np.ndarray, np.ndarray]:
+    if true_values is not None and false_values is not None:
+        words = arr  # exactly as written: no stripping, case counts
+        trues, falses = list(true_values), list(false_values)
+    else:
+        words = pc.utf8_lower(strip(arr))
+        trues, falses = list(TRUE_WORDS), list(FALSE_WORDS)
+    is_true = pc.is_in(words, value_set=pa.array(trues, pa.string()))
+    is_false = pc.is_in(words, value_set=pa.array(falses, pa.string()))
+    is_true = np.asarray(pc.fill_null(is_true, False).to_numpy(zero_copy_only=False), dtype=bool)
+    is_false = np.asarray(pc.fill_null(is_false, False).to_numpy(zero_copy_only=False), dtype=bool)
+    null = np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
+    mismatch = ~(is_true | is_false | null)
+    truth = is_true
+    if mismatch_as in ("true", "false"):
+        truth = np.where(mismatch, mismatch_as == "true", is_true)
+    else:
+        null = null | mismatch
+    return truth, null
+
+
+def to_bool(
+    series: pd.Series, true_values: Any = None, false_values: Any = None, mismatch_as: str = ""
+) -> pd.Series:
+    """Booleans: bool, or object (True / False / None) when a value is null.
+
+    ``true_values`` / ``false_values``: sets of exact strings, used when both are given.
+    """
+    kind = value_kind(series)
+    if kind == "bool":
+        return series
+    if kind == "number":
+        values = series.to_numpy()
+        null = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+        with np.errstate(invalid="ignore"):
+            return _bool_series(values != 0, null, series.index)
+    if kind == "text":
+        truth, null = _text_truth(arrow_text(series), true_values, false_values, mismatch_as)
+        return _bool_series(truth, null, series.index)
+    if kind == "no_text" and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        values = series.to_numpy(object)
+        null = np.asarray(pd.isna(values), dtype=bool)
+        if all(v is None or isinstance(v, float) for v in values[null]):  # None / NaN only
+            truth = np.zeros(len(values), bool)
+            truth[~null] = values[~null].astype(bool)
+            return _bool_series(truth, null, series.index)
+    elif kind == "no_text":
+        try:  # Python numbers and nulls
+            numbers = np.array(series.to_numpy(), dtype=float)
+        except (OverflowError, TypeError, ValueError):
+            pass
+        else:
+            with np.errstate(invalid="ignore"):
+                return _bool_series(numbers != 0, np.isnan(numbers), series.index)
+    one = [_bool_value(v, true_values, false_values, mismatch_as) for v in series.astype(object)]
+    out = pd.Series(one, index=series.index, dtype=object)
+    return out.astype(bool) if out.notna().all() else out
+
+
+# -- text ------------------------------------------------------------------------------------
+def _str_value(v: Any) -> Any:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # mltable writes 0.0 as "0"
+    return str(v)
+
+
+def _float_text(values: np.ndarray) -> np.ndarray:
+    """``str(v)`` of each float, ``str(int(v))`` for a whole number, None for NaN."""
+    out = values.astype(str).astype(object)
+    null = np.isnan(values)
+    whole = np.isfinite(values) & (values == np.trunc(values))
+    small = whole & (np.abs(values) < 2.0**63)
+    out[small] = values[small].astype(np.int64).astype(str)
+    for i in np.flatnonzero(whole & ~small):  # whole numbers past int64: Python's exact text
+        out[i] = str(int(values[i]))
+    out[null] = None
+    return out
+
+
+def to_text(series: pd.Series, string_dtype: Any) -> pd.Series:
+    """Text (``string_dtype``): booleans as ``True`` / ``False``, whole floats without ``.0``."""
+    kind = value_kind(series)
+    if kind == "text":
+        return series.where(series.notna(), None).astype(string_dtype)
+    values = series.to_numpy()
+    if kind == "bool":
+        out = np.where(values, "True", "False").astype(object)
+    elif kind == "number" and values.dtype.kind == "f":
+        out = _float_text(values)
+    elif kind == "number":
+        out = values.astype(str).astype(object)
+    else:  # datetimes, several Python types in one column: one by one
+        obj = series.astype(object).where(series.notna(), None)
+        out = np.array([_str_value(v) for v in obj], dtype=object)
+    return pd.Series(out, index=series.index, dtype=object).astype(string_dtype)
+
+
+# -- datetimes -------------------------------------------------------------------------------
+def _naive(out: pd.Series) -> pd.Series:
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+    return out
+
+
+def _arrow_iso(series: pd.Series) -> pd.Series | None:
+    """Arrow's ISO 8601 parser, when it accepts every value (None: let pandas parse it).
+
+    Arrow accepts ``YYYY-MM-DD[(T| )hh[:mm[:ss[.f{1,9}]]]]`` within datetime64[ns]'s range
+    and rejects the whole column otherwise (time zones, other layouts, invalid dates,
+    surrounding blanks); pandas' ISO 8601 parser gives those strings the same instants.
+    """
+    try:
+        parsed = pc.cast(arrow_text(series), pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = (
+        parsed.to_numpy(zero_copy_only=False) if isinstance(parsed, pa.Array) else parsed.to_numpy()
+    )
+    return pd.Series(values.astype("datetime64[ns]", copy=False), index=series.index)
+
+
+def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple[str, ...]) -> Any:
+    """datetime64[ns]: ISO 8601 then ``date_formats`` (no ``formats``), else ``formats``."""
+    if value_kind(series) == "datetime":
+        return series
+    if not formats and value_kind(series) == "text":
+        fast = _arrow_iso(series)
+        if fast is not None:
+            return fast
+    s = stripped_objects(series)
+    if not formats:
+        out = _naive(pd.to_datetime(s, errors="coerce", format="ISO8601"))
+        out = out.astype("datetime64[ns]")
+        for fmt in date_formats:
+            missing = out.isna() & s.notna()
+            if not missing.any():
+                break
+            out[missing] = pd.to_datetime(s[missing], errors="coerce", format=fmt)
+    else:
+        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        for fmt in formats:
+            missing = out.isna()
+            if not missing.any():
+                break
+            out[missing] = pd.to_datetime(s[missing], errors="coerce", format=fmt)
+    return _naive(out).astype("datetime64[ns]")
