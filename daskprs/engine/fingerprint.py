@@ -48,6 +48,7 @@ def _file_identity(path: str) -> list[Any]:
 
 def _input_files(pieces: list[Any], work_dir: str) -> list[str]:
     files: dict[str, None] = {}
+    tables_seen: set[int] = set()  # every key-file mini batch shares its table: list it once
     for piece in pieces:
         for f in getattr(piece, "files", ()):
             files[f] = None
@@ -56,6 +57,9 @@ def _input_files(pieces: list[Any], work_dir: str) -> list[str]:
                 files[part.path] = None
         table = getattr(piece, "table", None)
         if getattr(piece, "materialized", False) and table is not None:
+            if id(table) in tables_seen:
+                continue
+            tables_seen.add(id(table))
             from daskprs.data.planning import table_files
 
             for entry in table_files(table):
