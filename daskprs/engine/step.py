@@ -27,6 +27,7 @@ from daskprs.engine.result import CANCELED, COMPLETED, FAILED, StepResult
 from daskprs.logs.tree import StepLogs
 from daskprs.output.assemble import assemble, output_file
 from daskprs.rundir import RunDir, StepDir
+from daskprs.runtime import environ
 from daskprs.runtime.backend import Backend, Items
 from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
 from daskprs.spec.bindings import fill_run_time
@@ -422,8 +423,8 @@ def _process_config(
         str(step.max_concurrency_per_instance),
     ]
     env = dict(step.environment_variables)
-    env["AZUREML_BI_OUTPUT_PATH"] = output_dir
-    env["AZUREML_NODE_COUNT"] = str(step.instance_count)
+    env[environ.OUTPUT_PATH] = output_dir
+    env[environ.NODE_COUNT] = str(step.instance_count)
     return ProcessConfig(
         run_id=f"{step.name}-{uuid.uuid4().hex[:8]}",
         step_name=step.name,

@@ -1,5 +1,5 @@
 """daskprs's own code for other interpreters: a copy of its packages (``daskprs``,
-``azureml_user``) under ``<env dir>/.runtime/<fingerprint>/``, put on PYTHONPATH of entry
+``azureml_user`` inside it) under ``<env dir>/.runtime/<fingerprint>/``, put on PYTHONPATH of entry
 processes and command steps that run in a built (or mapped) environment.
 
 The environment itself holds only third-party packages (the user's and the runtime's), so it
@@ -16,7 +16,7 @@ import os
 import shutil
 import uuid
 
-PACKAGES = ("daskprs", "azureml_user")
+PACKAGES = ("daskprs",)  # azureml_user is inside it (daskprs.runtime.compat)
 _SKIP = ("__pycache__",)
 _fingerprints: dict[str, str] = {}
 

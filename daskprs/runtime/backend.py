@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from daskprs.runtime import environ
 from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
 from daskprs.status import Attempt
 
@@ -363,7 +364,7 @@ class InProcessBackend(_Tasks):
         errors: list[str] = []
         for pool in self.pools:
             errors.extend(pool.close())
-            reaper.kill_marked("DASKPRS_RUN_ID", pool.config.run_id)
+            reaper.kill_marked(environ.RUN_ID, pool.config.run_id)
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
         return errors

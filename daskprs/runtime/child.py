@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any
 
 from daskprs.mltable._fallback import install as install_mltable_fallback
+from daskprs.runtime import compat, environ
 from daskprs.runtime.protocol import ProcessConfig, spool_name
 
 EXIT_INIT_FAILED = 72  # as the Azure driver
@@ -80,14 +81,14 @@ class _Child:
         os.environ.update(
             {
                 # marks that find what this process starts (runtime.reaper)
-                "DASKPRS_RUN_ID": config.run_id,
-                "DASKPRS_NODE": node,
-                "DASKPRS_PROCESS_NAME": process_name,
-                "DASKPRS_ENTRY_SCRIPT_LOG": entry_log,
-                "DASKPRS_LOGGING_LEVEL": config.logging_level,
-                "DASKPRS_CODE_DIR": config.code_dir,
-                "DASKPRS_LOGS_DIR": logs,
-                "AZUREML_BI_OUTPUT_PATH": config.output_dir,
+                environ.RUN_ID: config.run_id,
+                environ.NODE: node,
+                environ.PROCESS_NAME: process_name,
+                environ.ENTRY_SCRIPT_LOG: entry_log,
+                environ.LOGGING_LEVEL: config.logging_level,
+                environ.CODE_DIR: config.code_dir,
+                environ.LOGS_DIR: logs,
+                environ.OUTPUT_PATH: config.output_dir,
             }
         )
         # the root logger goes to this process's user/stdout file, as PRS does
@@ -100,6 +101,7 @@ class _Child:
         os.chdir(workdir)  # per-process working dir, as the Azure driver does; the parent
         # made it and removes it when this process ends
         sys.path.insert(0, config.code_dir)
+        compat.activate()  # azureml_user, after the user's code as site-packages would be
         script = config.entry_script
         script_path = os.path.join(config.code_dir, script) if script.endswith(".py") else script
         sys.argv = [script_path, *config.argv]
@@ -316,12 +318,12 @@ def main(argv: list[str]) -> int:
     child = _Child(conn_in, conn_out)
     msg = conn_in.recv()
     assert msg[0] == "init", msg
-    _, config, node, process_name, environ, workdir = msg
-    zygote_id = os.environ.get("DASKPRS_ZYGOTE_ID")
+    _, config, node, process_name, worker_env, workdir = msg
+    zygote_id = os.environ.get(environ.ZYGOTE_ID)
     os.environ.clear()
-    os.environ.update(environ)
+    os.environ.update(worker_env)
     if zygote_id:  # keep the zygote's mark for what this process execs (runtime.reaper)
-        os.environ["DASKPRS_ZYGOTE_ID"] = zygote_id
+        os.environ[environ.ZYGOTE_ID] = zygote_id
     child.setup(config, node, process_name, workdir)
     install_mltable_fallback()  # `import mltable` -> daskprs.mltable if mltable is not installed
     error = child.init()

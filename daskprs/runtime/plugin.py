@@ -20,7 +20,7 @@ from typing import Any
 
 from distributed import WorkerPlugin, get_worker
 
-from daskprs.runtime import reaper
+from daskprs.runtime import environ, reaper
 from daskprs.runtime.code import unpack
 from daskprs.runtime.monitor import ResourceMonitor
 from daskprs.runtime.process import EntryProcess
@@ -250,7 +250,7 @@ class PrsWorkerPlugin(WorkerPlugin):
         if self.monitor is not None:
             self.monitor.stop()
         errors = self.pool.close() if self.pool is not None else []
-        reaper.kill_marked("DASKPRS_RUN_ID", self.config.run_id)
+        reaper.kill_marked(environ.RUN_ID, self.config.run_id)
         return errors
 
     def teardown(self, worker: Any) -> None:

@@ -25,7 +25,9 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-MARKERS = ("DASKPRS_ZYGOTE_ID", "DASKPRS_RUN_ID", "DASKPRS_NODE", "DASKPRS_PROCESS_NAME")
+from daskprs.runtime import environ
+
+MARKERS = environ.MARKS
 _PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -118,9 +120,9 @@ def leftovers_of_entry(
             return True
         m = p.marks
         return (
-            m.get("DASKPRS_RUN_ID") == run_id
-            and m.get("DASKPRS_NODE") == node
-            and m.get("DASKPRS_PROCESS_NAME") == name
+            m.get(environ.RUN_ID) == run_id
+            and m.get(environ.NODE) == node
+            and m.get(environ.PROCESS_NAME) == name
         )
 
     return select(procs, match)

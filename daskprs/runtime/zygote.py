@@ -31,7 +31,7 @@ import time
 import uuid
 from typing import Any
 
-from daskprs.runtime import reaper
+from daskprs.runtime import environ, reaper
 
 _HEADER = struct.Struct("!I")
 PRELOAD = (
@@ -181,13 +181,13 @@ def _kill_everything() -> None:
     for pid in list(_ENTRIES):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
-    zygote_id = os.environ.get("DASKPRS_ZYGOTE_ID", "")
+    zygote_id = os.environ.get(environ.ZYGOTE_ID, "")
     me = os.getpid()
     procs = reaper.snapshot()
     reaper.kill(
         p.pid
         for p in procs
-        if p.ppid == me or (zygote_id and p.marks.get("DASKPRS_ZYGOTE_ID") == zygote_id)
+        if p.ppid == me or (zygote_id and p.marks.get(environ.ZYGOTE_ID) == zygote_id)
     )
 
 
@@ -260,7 +260,7 @@ class Zygote:
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # no terminal signals (Ctrl-C, a kernel's SIGINT)
-            env={**os.environ, "DASKPRS_ZYGOTE_ID": self.id},
+            env={**os.environ, environ.ZYGOTE_ID: self.id},
         )
         child.close()
         self.sock = parent
@@ -277,7 +277,7 @@ class Zygote:
                     self.alive = False
                     self.cond.notify_all()
                 # killed (OOM, kill -9): what its children started is not cleaned by it
-                reaper.kill_marked("DASKPRS_ZYGOTE_ID", self.id)
+                reaper.kill_marked(environ.ZYGOTE_ID, self.id)
                 return
             with self.cond:
                 if msg[0] == "exit":
@@ -316,7 +316,7 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        reaper.kill_marked("DASKPRS_ZYGOTE_ID", self.id)
+        reaper.kill_marked(environ.ZYGOTE_ID, self.id)
 
 
 _zygote: Zygote | None = None
@@ -332,7 +332,7 @@ def get_zygote() -> Zygote | None:
     global _zygote
     if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         return None
-    if os.environ.get("DASKPRS_NO_ZYGOTE"):
+    if os.environ.get(environ.NO_ZYGOTE):
         return None
     with _zygote_lock:
         if _zygote is None or not _zygote.alive or _zygote.proc.poll() is not None:

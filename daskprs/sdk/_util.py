@@ -1,4 +1,4 @@
-"""Helpers shared by the SDK objects: path resolution, binding-to-text, dropping unset fields."""
+"""Helpers shared by the SDK objects: path resolution, literal types, dropping unset fields."""
 
 from __future__ import annotations
 
@@ -43,17 +43,3 @@ def compact(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
             continue
         out[key] = value
     return out
-
-
-def text(value: Any) -> Any:
-    """Port references (pipeline inputs, node outputs) as their ``${{...}}`` text; other
-    values as they are, lists and dicts converted item by item."""
-    from daskprs.sdk.bindings import PortReference
-
-    if isinstance(value, PortReference):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: text(v) for k, v in value.items()}
-    return value

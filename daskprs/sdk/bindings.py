@@ -300,3 +300,15 @@ class IOGroup(Generic[T]):
 
     def __repr__(self) -> str:
         return f"{{{', '.join(f'{k}: {v!r}' for k, v in self._items.items())}}}"
+
+
+def text(value: Any) -> Any:
+    """Port references (pipeline inputs, node outputs) as their ``${{...}}`` text; other
+    values as they are, lists and dicts converted item by item."""
+    if isinstance(value, PortReference):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: text(v) for k, v in value.items()}
+    return value

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from daskprs.sdk._util import absolute, compact, text
+from daskprs.sdk._util import absolute, compact
+from daskprs.sdk.bindings import text
 
 
 class _Settings:

@@ -15,8 +15,8 @@ import os
 from typing import Any
 
 from daskprs.sdk import _context
-from daskprs.sdk._util import DATA_TYPES, absolute, compact, text
-from daskprs.sdk.bindings import IOGroup, NodeInput, NodeOutput, PortReference
+from daskprs.sdk._util import DATA_TYPES, absolute, compact
+from daskprs.sdk.bindings import IOGroup, NodeInput, NodeOutput, PortReference, text
 from daskprs.sdk.entities import (
     JobResourceConfiguration,
     ParallelTask,

@@ -1,4 +1,4 @@
-"""``EntryScript`` as Azure's parallel run exposes it to entry scripts (prs-semantics.md §6).
+"""``EntryScript`` as Azure's parallel run exposes it to entry scripts (docs/logs.md).
 
 A singleton per process: ``EntryScript()`` returns the same object in init() and run().
 Attributes: ``logger`` (writes to logs/user/entry_script_log/<node>/<process>.log.txt),
@@ -14,6 +14,8 @@ import socket
 import time
 from typing import Any
 
+from daskprs.runtime import environ
+
 _FORMAT = "%(asctime)s|%(name)s|%(levelname)s|%(process)d|%(thread)d|%(funcName)s()|%(message)s"
 
 
@@ -28,16 +30,16 @@ class EntryScript:
         return cls._instance
 
     def _setup(self, logging_level: str | None) -> None:
-        self.agent_name = os.environ.get("DASKPRS_PROCESS_NAME", f"process{os.getpid()}")
-        self.node_id = os.environ.get("DASKPRS_NODE", socket.gethostname())
-        log_file = os.environ.get("DASKPRS_ENTRY_SCRIPT_LOG", "")
+        self.agent_name = os.environ.get(environ.PROCESS_NAME, f"process{os.getpid()}")
+        self.node_id = os.environ.get(environ.NODE, socket.gethostname())
+        log_file = os.environ.get(environ.ENTRY_SCRIPT_LOG, "")
         self.log_dir = os.path.dirname(log_file) if log_file else os.getcwd()
-        self.output_dir = os.environ.get("AZUREML_BI_OUTPUT_PATH", os.getcwd())
+        self.output_dir = os.environ.get(environ.OUTPUT_PATH, os.getcwd())
         os.makedirs(self.output_dir, exist_ok=True)
-        logs = os.environ.get("DASKPRS_LOGS_DIR", "")
+        logs = os.environ.get(environ.LOGS_DIR, "")
         self.working_dir = os.path.dirname(logs) if logs else os.getcwd()
-        self.dir = os.environ.get("DASKPRS_CODE_DIR", os.getcwd())
-        level = logging_level or os.environ.get("DASKPRS_LOGGING_LEVEL", "INFO")
+        self.dir = os.environ.get(environ.CODE_DIR, os.getcwd())
+        level = logging_level or os.environ.get(environ.LOGGING_LEVEL, "INFO")
         self.logger = logging.getLogger(f"{self.node_id}_{self.agent_name}")
         self.logger.setLevel(getattr(logging, str(level).upper(), logging.INFO))
         self.logger.propagate = False
