@@ -28,15 +28,10 @@ from daskprs.data.input_cache import without_cache
 from daskprs.engine import fingerprint
 from daskprs.engine.cluster import open_client
 from daskprs.engine.lock import RunLock
+from daskprs.engine.plan import Plan, PlanTimeout, plan_with_timeout
 from daskprs.engine.progress import Progress
 from daskprs.engine.result import CANCELED, COMPLETED, FAILED, SKIPPED, StepResult
-from daskprs.engine.step import (
-    Plan,
-    PlanTimeout,
-    plan_with_timeout,
-    resolve_outputs,
-    run_parallel_step,
-)
+from daskprs.engine.step import resolve_outputs, run_parallel_step
 from daskprs.envs import RunEnvironments
 from daskprs.errors import PipelineSpecError
 from daskprs.rundir import RunDir

@@ -10,42 +10,29 @@ re-queues and thresholds is in :class:`~daskprs.engine.policy.Policy`.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import dataclasses
 import os
 import shutil
-import threading
 import time
-import uuid
 from typing import Any
 
-from daskprs.engine.accounting import Accounts, Thresholds
+from daskprs.engine.configure import build_policy, process_config
 from daskprs.engine.ledger import Ledger
-from daskprs.engine.policy import Action, Limits, Policy
+from daskprs.engine.plan import Plan, PlanTimeout, plan_with_timeout
+from daskprs.engine.policy import Action, Policy
 from daskprs.engine.progress import Progress
 from daskprs.engine.result import CANCELED, COMPLETED, FAILED, StepResult
+from daskprs.engine.result_files import write_result
 from daskprs.logs.tree import StepLogs
 from daskprs.output.assemble import assemble, output_file
 from daskprs.rundir import RunDir, StepDir
-from daskprs.runtime import environ
 from daskprs.runtime.backend import Backend, Items
 from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
-from daskprs.spec.bindings import fill_run_time
 from daskprs.spec.model import ParallelStep
 from daskprs.status import Attempt
 from daskprs.urls import is_remote
 
-__all__ = [
-    "CANCELED",
-    "COMPLETED",
-    "FAILED",
-    "Plan",
-    "PlanTimeout",
-    "StepResult",
-    "plan_with_timeout",
-    "resolve_outputs",
-    "run_parallel_step",
-]
+__all__ = ["CANCELED", "COMPLETED", "FAILED", "StepResult", "resolve_outputs", "run_parallel_step"]
 
 MAX_GROUP = 64  # mini batches fused into one task at most
 SYNC_EVERY = 1.0  # seconds between fsyncs of the ledger (it is flushed to the OS every batch)
@@ -54,67 +41,6 @@ SYNC_EVERY = 1.0  # seconds between fsyncs of the ledger (it is flushed to the O
 def resolve_outputs(step: ParallelStep, paths: StepDir) -> dict[str, str]:
     """Absolute output paths: explicit ``path:`` or ``<step>/outputs/<name>``."""
     return {name: out.path or paths.output(name) for name, out in step.outputs.items()}
-
-
-def plan_step(step: ParallelStep, input_path: str, work_dir: str) -> tuple[list[Any], str]:
-    """The mini batches of the step's input, and the input kind ("rows" or "files")."""
-    from daskprs.data import load_mltable, plan_mini_batches
-
-    source: Any = input_path
-    kind = "files"
-    if step.input_data.type == "mltable":
-        source = load_mltable(input_path)
-        if source.is_tabular:
-            kind = "rows"
-    keys = list(step.partition_keys) if step.partition_keys else None
-    pieces = plan_mini_batches(source, step.mini_batch_size, keys, work_dir=work_dir)
-    return pieces, kind
-
-
-Plan = tuple[list[Any], str, float]  # pieces, kind, seconds
-
-
-class PlanTimeout(Exception):
-    """Planning took longer than --first_task_creation_timeout."""
-
-
-def plan_with_timeout(step: ParallelStep, input_path: str, state_dir: str) -> Plan | PlanTimeout:
-    """Plan in a thread bounded by ``--first_task_creation_timeout``. Spec errors (a bad
-    MLTable, missing data) propagate: they are found before any worker starts."""
-    t0 = time.monotonic()
-    pool = concurrent.futures.ThreadPoolExecutor(1)
-    planning = pool.submit(plan_step, step, input_path, os.path.join(state_dir, "work"))
-    try:
-        pieces, kind = planning.result(timeout=step.prs.first_task_creation_timeout)
-    except concurrent.futures.TimeoutError:
-        return PlanTimeout(
-            f"Unable to create any task within {step.prs.first_task_creation_timeout} seconds."
-        )
-    finally:
-        pool.shutdown(wait=False)
-    return pieces, kind, time.monotonic() - t0
-
-
-def count_items(piece: Any, timeout: float) -> int:
-    """The items of a mini batch that never said how many it had (its load failed or timed
-    out): its files, or its rows loaded here, in a thread bounded by ``timeout``; 0 when they
-    cannot be loaded (the data is unreadable) in that time."""
-    if piece.kind == "files":
-        return len(piece.files)
-    from daskprs.data import load_piece
-
-    box: list[int] = []
-
-    def load() -> None:
-        try:
-            box.append(len(load_piece(piece)))
-        except Exception:  # noqa: BLE001 - unreadable: nothing to count
-            pass
-
-    thread = threading.Thread(target=load, name="daskprs-count-items", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return box[0] if box else 0
 
 
 class _Run:
@@ -250,27 +176,21 @@ def run_parallel_step(
     plan: Plan | PlanTimeout | None = None,
     interpreter: tuple[str, str] | None = None,
 ) -> StepResult:
-    """``interpreter``: (python, PYTHONPATH) of the step's own environment (daskprs.envs)."""
+    """Plan (unless ``plan`` is given), run every mini batch not committed yet through
+    ``backend``, assemble the output. ``interpreter``: (python, PYTHONPATH) of the step's own
+    environment (daskprs.envs)."""
     t_start = time.monotonic()
     progress = progress or Progress()
     paths = RunDir(run_dir).step(step.name)
-    os.makedirs(paths.parts, exist_ok=True)
     outputs = outputs or resolve_outputs(step, paths)
-    for name, out in step.outputs.items():
-        target = outputs[name]
-        if not is_remote(target):
-            os.makedirs(
-                os.path.dirname(target) if out.type == "uri_file" else target, exist_ok=True
-            )
+    _make_output_dirs(step, paths, outputs)
     logs = StepLogs(paths.logs, step.name)
     logs.overview("Start scheduling.")
-
     ledger = Ledger(paths.ledger)
     if resume:
         ledger.load()
 
-    # -- plan, bounded by --first_task_creation_timeout
-    if plan is None:
+    if plan is None:  # bounded by --first_task_creation_timeout
         plan = plan_with_timeout(step, input_path, paths.state)
     if isinstance(plan, PlanTimeout):
         cause = str(plan)
@@ -280,21 +200,70 @@ def run_parallel_step(
     pieces, kind, plan_seconds = plan
     logs.overview(f"Scheduled {len(pieces)} mini batches in {plan_seconds:.2f} seconds.")
 
-    append_to = step.append_row_to
-    output_type = step.outputs[append_to].type if append_to else ""
-    policy = _policy(step, pieces)
+    policy = build_policy(step, pieces)
     for rec in ledger.final.values():
         policy.accounts.record(rec, final=True)
-
-    config = _process_config(step, paths, outputs, kind, input_paths or {})
+    config = process_config(step, paths, outputs, kind, input_paths or {})
     if interpreter is not None:
         config = dataclasses.replace(config, python=interpreter[0], python_path=interpreter[1])
     run = _Run(step, backend, pieces, logs, ledger, policy, progress)
-    todo = [(p, ledger.attempts.get(p.id, 0) + 1) for p in pieces if p.id not in ledger.final]
-    progress.start(step.name, len(pieces))
-    progress.update({**policy.accounts.counts(), "retried": 0})
-    ledger.open()
+    status, placement, shutdown_errors = _execute(run, config)
 
+    counts = {**policy.accounts.counts(), "retried": run.retried}
+    if status == COMPLETED and step.append_row_to:
+        if counts["succeeded_items"] == 0 and pieces:
+            status = FAILED
+            run.cause = (
+                "No succeeded mini batch item returned from run(). Please check 'response: "
+                "run()' in https://aka.ms/batch-inference-documentation."
+            )
+        else:
+            outputs = _assemble_output(step, paths, ledger, outputs, logs)
+    write_result(
+        logs,
+        step,
+        status,
+        counts,
+        cause=run.cause,
+        cause_file=run.cause_file,
+        error_threshold=policy.accounts.thresholds.error_threshold,
+        shutdown_errors=shutdown_errors,
+    )
+    logs.close()
+    info = {"plan_seconds": round(plan_seconds, 3), "kind": kind, **placement}
+    info["shutdown_errors"] = shutdown_errors
+    return StepResult(
+        step.name, status, run.cause, counts, outputs, paths.logs, time.monotonic() - t_start, info
+    )
+
+
+def _make_output_dirs(step: ParallelStep, paths: StepDir, outputs: dict[str, str]) -> None:
+    os.makedirs(paths.parts, exist_ok=True)
+    for name, out in step.outputs.items():
+        target = outputs[name]
+        if not is_remote(target):
+            os.makedirs(
+                os.path.dirname(target) if out.type == "uri_file" else target, exist_ok=True
+            )
+
+
+def _execute(run: _Run, config: ProcessConfig) -> tuple[str, dict[str, Any], list[str]]:
+    """Start the backend, run the mini batches not committed yet, stop it: (status, where the
+    processes ran, shutdown() failures). The ledger and the logs are flushed and closed on
+    every path, an exception included."""
+    step, backend, ledger, logs, progress = (
+        run.step,
+        run.backend,
+        run.ledger,
+        run.logs,
+        run.progress,
+    )
+    todo = [
+        (p, ledger.attempts.get(i, 0) + 1) for i, p in run.pieces.items() if i not in ledger.final
+    ]
+    progress.start(step.name, len(run.pieces))
+    progress.update({**run.accounts.counts(), "retried": 0})
+    ledger.open()
     status = COMPLETED
     placement: dict[str, Any] = {}
     shutdown_errors: list[str] = []
@@ -314,7 +283,7 @@ def run_parallel_step(
             run.submit_all(todo, processes=info.capacity * step.max_concurrency_per_instance)
             run.loop()
         if not run.cause:
-            run.cause = policy.accounts.crossed() or ""
+            run.cause = run.accounts.crossed() or ""
         if run.cause:
             status = FAILED
             if started:
@@ -331,185 +300,20 @@ def run_parallel_step(
             for line in shutdown_errors:
                 logs.overview(f"shutdown: {line}")
         progress.close()
-
-    counts = policy.accounts.counts()
-    counts["retried"] = run.retried
-    if status == COMPLETED and append_to and counts["succeeded_items"] == 0 and pieces:
-        status = FAILED
-        run.cause = (
-            "No succeeded mini batch item returned from run(). Please check 'response: run()' "
-            "in https://aka.ms/batch-inference-documentation."
-        )
-    if status == COMPLETED and append_to:
-        committed = [
-            ledger.final[i]
-            for i in sorted(ledger.final)
-            if ledger.final[i].status == Attempt.RUN_DONE
-        ]
-        target = output_file(outputs[append_to], output_type)
-        n_bytes = assemble(paths.parts, committed, target, step.prs.append_row_dataframe_header)
-        logs.overview(
-            f"Finished concatenating {len(committed)} files ({n_bytes} bytes) into {target}."
-        )
-        shutil.rmtree(paths.parts, ignore_errors=True)
-        outputs = {**outputs, append_to: target}
-    _write_result(logs, step, status, run, counts, shutdown_errors)
-    logs.close()
-    return StepResult(
-        step.name,
-        status,
-        run.cause,
-        counts,
-        outputs,
-        paths.logs,
-        time.monotonic() - t_start,
-        info={
-            "plan_seconds": round(plan_seconds, 3),
-            "kind": kind,
-            **placement,
-            "shutdown_errors": shutdown_errors,
-        },
-    )
+    return status, placement, shutdown_errors
 
 
-def _policy(step: ParallelStep, pieces: list[Any]) -> Policy:
-    thresholds = Thresholds(
-        step.mini_batch_error_threshold,
-        step.prs.error_threshold if step.prs.error_threshold != -1 else step.error_threshold,
-        step.prs.allowed_failed_percent,
-    )
-    accounts = Accounts(len(pieces), append_row=bool(step.append_row_to), thresholds=thresholds)
-    init_limit = 3 * max(1, step.max_concurrency_per_instance) * max(1, step.instance_count)
-    limits = Limits(
-        max_attempts=step.retry.max_retries + 1,
-        init_failures=init_limit,
-        progress_timeout=step.prs.effective_progress_update_timeout(step.retry.timeout),
-    )
-    by_id = {p.id: p for p in pieces}
-    overhead = float(step.prs.task_overhead_timeout)
-    return Policy(limits, accounts, lambda i: count_items(by_id[i], overhead))
-
-
-def _process_config(
-    step: ParallelStep,
-    paths: StepDir,
-    outputs: dict[str, str],
-    kind: str,
-    input_paths: dict[str, str],
-) -> ProcessConfig:
-    folder_outputs = [
-        outputs[n]
-        for n, o in step.outputs.items()
-        if o.type != "uri_file" and n != step.append_row_to and not is_remote(outputs[n])
+def _assemble_output(
+    step: ParallelStep, paths: StepDir, ledger: Ledger, outputs: dict[str, str], logs: StepLogs
+) -> dict[str, str]:
+    """Concatenate the committed parts, in mini-batch order, into the append_row_to output."""
+    append_to = step.append_row_to
+    assert append_to
+    committed = [
+        ledger.final[i] for i in sorted(ledger.final) if ledger.final[i].status == Attempt.RUN_DONE
     ]
-    output_dir = folder_outputs[0] if folder_outputs else paths.outputs
-    size = step.mini_batch_size
-    if size is None:
-        size = 1024 * 1024 if kind == "rows" else 10
-    runtime_args = [
-        "--scoring_module_name",
-        step.entry_script,
-        "--mini_batch_size",
-        str(size),
-        "--logging_level",
-        step.logging_level,
-        "--run_invocation_timeout",
-        str(step.retry.timeout),
-        "--run_max_try",
-        str(step.retry.max_retries + 1),
-        "--output",
-        output_dir,
-        "--process_count_per_node",
-        str(step.max_concurrency_per_instance),
-    ]
-    env = dict(step.environment_variables)
-    env[environ.OUTPUT_PATH] = output_dir
-    env[environ.NODE_COUNT] = str(step.instance_count)
-    return ProcessConfig(
-        run_id=f"{step.name}-{uuid.uuid4().hex[:8]}",
-        step_name=step.name,
-        code_dir=step.code_dir,
-        entry_script=step.entry_script,
-        argv=(*runtime_args, *fill_run_time(step.program_arguments, input_paths, outputs)),
-        environment=env,
-        logs_dir=paths.logs,
-        parts_dir=paths.parts,
-        output_dir=output_dir,
-        logging_level=step.logging_level,
-        append_row=bool(step.append_row_to),
-        dataframe_header=step.prs.append_row_dataframe_header,
-        task_overhead_timeout=float(step.prs.task_overhead_timeout),
-        run_timeout=float(step.retry.timeout),
-        processes_per_worker=step.max_concurrency_per_instance,
-        resource_monitor_interval=float(step.prs.resource_monitor_interval),
-        process_memory_limit=step.prs.process_memory_limit,
-        shutdown_timeout=_shutdown_timeout(),
-    )
-
-
-def _shutdown_timeout() -> float:
-    """Seconds for an entry script's shutdown(): dask config ``daskprs.shutdown-timeout``
-    (environment ``DASK_DASKPRS__SHUTDOWN_TIMEOUT``), default 60."""
-    import dask.config
-
-    return float(dask.config.get("daskprs.shutdown-timeout", 60.0))
-
-
-def _write_result(
-    logs: StepLogs,
-    step: ParallelStep,
-    status: str,
-    run: _Run,
-    counts: dict,
-    shutdown_errors: list[str],
-) -> None:
-    lost = (
-        f" {counts['infra_losses']} attempts were lost to infrastructure failures and re-run "
-        "(not counted)."
-        if counts.get("infra_losses")
-        else ""
-    )
-    if status == COMPLETED:
-        lines = [
-            f"The ParallelRunStep processed all mini batches. There are "
-            f"{counts['mini_batches']} mini batches with {counts['items']} items. Processed "
-            f"{counts['processed_mini_batches']} mini batches containing {counts['items']} "
-            f"items, {counts['succeeded_items']} succeeded, {counts['failed_items']} failed. "
-            f"The error threshold is {run.accounts.thresholds.error_threshold}. "
-            f"Failed mini batches: {counts['failed_mini_batches']} "
-            f"(mini_batch_error_threshold {step.mini_batch_error_threshold}).{lost}",
-        ]
-        logs.overview(f"All {counts['mini_batches']} mini batches have been processed.")
-    else:
-        where = run.cause_file or os.path.join(
-            logs.dir, "sys", "job_report", "processed_mini-batches.csv"
-        )
-        lines = [
-            run.cause,
-            f"Open {where} first. Processed {counts['processed_mini_batches']} of "
-            f"{counts['mini_batches']} mini batches: {counts['failed_mini_batches']} failed, "
-            f"{counts['failed_items']} failed items, {counts['succeeded_items']} succeeded "
-            f"items.{lost} See logs/readme.txt for the layout of logs.",
-        ]
-        logs.overview(f"Progress update stopped for reasons: [{run.cause}]")
-    if shutdown_errors:
-        lines.append(f"shutdown() failed in {len(shutdown_errors)} process(es):")
-        lines.extend(f"  {line}" for line in shutdown_errors)
-    logs.result(lines)
-    _write_errors(logs, shutdown_errors)
-
-
-def _write_errors(logs: StepLogs, extra: list[str]) -> None:
-    """job_error.txt: the first line of every traceback file, per process, and the shutdown()
-    failures (a hung shutdown() leaves no traceback)."""
-    lines: list[str] = []
-    error_root = os.path.join(logs.dir, "user", "error")
-    for root, _dirs, files in sorted(os.walk(error_root)):
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                heads = [ln.rstrip() for ln in fh if ln[:1].isdigit()]
-            for head in heads:
-                lines.append(f"{os.path.relpath(path, logs.dir)}: {head}")
-    lines.extend(f"shutdown: {line}" for line in extra)
-    logs.errors(lines)
+    target = output_file(outputs[append_to], step.outputs[append_to].type)
+    n_bytes = assemble(paths.parts, committed, target, step.prs.append_row_dataframe_header)
+    logs.overview(f"Finished concatenating {len(committed)} files ({n_bytes} bytes) into {target}.")
+    shutil.rmtree(paths.parts, ignore_errors=True)
+    return {**outputs, append_to: target}
