@@ -30,6 +30,7 @@ from dataclasses import dataclass
 JOB_JSON = "job.json"
 REPORT = "report.html"
 LOCK = ".daskprs.lock"
+COMMAND_LOG = os.path.join("user_logs", "std_log.txt")
 ATTEMPTS_CSV = os.path.join("sys", "job_report", "processed_mini-batches.csv")
 
 
@@ -71,6 +72,16 @@ class StepDir:
     @property
     def work(self) -> str:
         return os.path.join(self.state, "work")
+
+    @property
+    def completed_marker(self) -> str:
+        """A command step's mark of success (``--resume`` skips it)."""
+        return os.path.join(self.state, "completed")
+
+    @property
+    def command_log(self) -> str:
+        """A command step's stdout and stderr, where Azure puts them."""
+        return os.path.join(self.logs, COMMAND_LOG)
 
     @property
     def attempts_csv(self) -> str:

@@ -10,8 +10,10 @@ import sys
 import time
 from typing import Any
 
-from daskprs.engine.step import COMPLETED, FAILED, StepResult
+from daskprs.atomic import write_text
+from daskprs.engine.result import COMPLETED, FAILED, StepResult
 from daskprs.mltable._fallback import command_environment
+from daskprs.rundir import RunDir
 from daskprs.spec.bindings import Binding, resolve_optional, substitute
 from daskprs.spec.model import CommandStep
 
@@ -51,19 +53,47 @@ def run_command_step(
     """``interpreter``: (python, PYTHONPATH) of the step's own environment (daskprs.envs):
     its bin/ goes first on PATH."""
     t0 = time.monotonic()
-    step_dir = os.path.join(run_dir, step.name)
-    logs_dir = os.path.join(step_dir, "logs")
-    os.makedirs(logs_dir, exist_ok=True)
-    done_marker = os.path.join(step_dir, "state", "completed")
+    sd = RunDir(run_dir).step(step.name)
+    os.makedirs(sd.logs, exist_ok=True)
     outputs: dict[str, str] = {}
     for name, out in step.outputs.items():
-        path = out.path or os.path.join(step_dir, "outputs", name)
+        path = out.path or sd.output(name)
         os.makedirs(os.path.dirname(path) if out.type == "uri_file" else path, exist_ok=True)
         outputs[name] = path
-    if resume and os.path.exists(done_marker):
+    if resume and os.path.exists(sd.completed_marker):
         return StepResult(
-            step.name, COMPLETED, outputs=outputs, logs_dir=logs_dir, info={"resumed": True}
+            step.name, COMPLETED, outputs=outputs, logs_dir=sd.logs, info={"resumed": True}
         )
+    command = render_command(step.command, _inputs(step, step_outputs), outputs)
+    returncode, stderr_tail = _run_shell(
+        command, step.code_dir or sd.root, sd.command_log, _environment(step, interpreter)
+    )
+    seconds = time.monotonic() - t0
+    if returncode != 0:
+        cause = f"command exited with code {returncode}: {stderr_tail}".strip()
+        write_text(
+            sd.job_result,
+            f"The command step {step.name} failed: exit code {returncode}.\n"
+            f"Open {sd.command_log} first. Last lines of stderr:\n{stderr_tail}\n",
+        )
+        return StepResult(
+            step.name, FAILED, cause, outputs=outputs, logs_dir=sd.logs, seconds=seconds
+        )
+    os.makedirs(sd.state, exist_ok=True)
+    write_text(sd.completed_marker, "")
+    write_text(sd.job_result, f"The command step {step.name} completed in {seconds:.1f} seconds.\n")
+    return StepResult(
+        step.name,
+        COMPLETED,
+        outputs=outputs,
+        logs_dir=sd.logs,
+        seconds=seconds,
+        info={"command": command},
+    )
+
+
+def _inputs(step: CommandStep, step_outputs: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Each input's value: an earlier step's output path, a literal, or a path."""
     inputs: dict[str, Any] = {}
     for name, spec in step.inputs.items():
         if spec.from_step is not None:
@@ -72,49 +102,37 @@ def run_command_step(
             inputs[name] = spec.value
         else:
             inputs[name] = spec.path
-    command = render_command(step.command, inputs, outputs)
+    return inputs
+
+
+def _environment(step: CommandStep, interpreter: tuple[str, str] | None) -> dict[str, str]:
+    """The driver's environment, the step's variables, and ``python`` on PATH: the interpreter
+    running daskprs (the job's environment), or the step's own environment's."""
     env = dict(os.environ)
     env.update({k: str(v) for k, v in step.environment_variables.items()})
-    # `python` in a command is the interpreter running daskprs (the job's environment), or
-    # the step's own environment's
     python = interpreter[0] if interpreter else sys.executable
     env["PATH"] = os.path.dirname(python) + os.pathsep + env.get("PATH", "")
     if interpreter:
         env["VIRTUAL_ENV"] = os.path.dirname(os.path.dirname(python))
         env["PYTHONPATH"] = interpreter[1]
         env.pop("PYTHONHOME", None)
-    env = command_environment(env)  # `import mltable` -> daskprs.mltable if mltable is missing
-    stdout_path = os.path.join(logs_dir, "user_logs", "std_log.txt")
-    os.makedirs(os.path.dirname(stdout_path), exist_ok=True)
-    with open(stdout_path, "wb") as log:
+    return command_environment(env)  # `import mltable` -> daskprs.mltable if it is missing
+
+
+def _run_shell(command: str, cwd: str, log_path: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run ``command`` with bash; stdout, then stderr, into ``log_path``. (exit code, the last
+    lines of stderr)."""
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    with open(log_path, "wb") as log:
         proc = subprocess.run(
             ["bash", "-c", command],
-            cwd=step.code_dir or step_dir,
+            cwd=cwd,
             env=env,
             stdout=log,
             stderr=subprocess.PIPE,
             check=False,
         )
         log.write(proc.stderr)
-    stderr_tail = "\n".join(proc.stderr.decode("utf-8", "replace").splitlines()[-TAIL_LINES:])
-    seconds = time.monotonic() - t0
-    if proc.returncode != 0:
-        cause = f"command exited with code {proc.returncode}: {stderr_tail}".strip()
-        with open(os.path.join(logs_dir, "job_result.txt"), "w", encoding="utf-8") as fh:
-            fh.write(f"The command step {step.name} failed: exit code {proc.returncode}.\n")
-            fh.write(f"Open {stdout_path} first. Last lines of stderr:\n{stderr_tail}\n")
-        return StepResult(
-            step.name, FAILED, cause, outputs=outputs, logs_dir=logs_dir, seconds=seconds
-        )
-    os.makedirs(os.path.dirname(done_marker), exist_ok=True)
-    open(done_marker, "w").close()
-    with open(os.path.join(logs_dir, "job_result.txt"), "w", encoding="utf-8") as fh:
-        fh.write(f"The command step {step.name} completed in {seconds:.1f} seconds.\n")
-    return StepResult(
-        step.name,
-        COMPLETED,
-        outputs=outputs,
-        logs_dir=logs_dir,
-        seconds=seconds,
-        info={"command": command},
+    return proc.returncode, "\n".join(
+        proc.stderr.decode("utf-8", "replace").splitlines()[-TAIL_LINES:]
     )

@@ -233,9 +233,8 @@ def _run(
                 progress.message(f"Dask dashboard: {info.dashboard}")
             for note in info.notes:
                 progress.message(note)
-            failed = _run_steps(
-                job, rd, plans, dask, info.kind, resume, progress, result, step_envs
-            )
+            steps = _Steps(job, rd, plans, dask, info.kind, resume, progress, step_envs)
+            failed = steps.run_all(result)
         result.status = FAILED if failed else COMPLETED
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM (the CLI turns it into KeyboardInterrupt)
         result.status, result.cause = CANCELED, "interrupted; continue with --resume"
@@ -253,80 +252,87 @@ def _run(
     return result
 
 
-def _run_steps(
-    job: PipelineJob,
-    rd: RunDir,
-    plans: dict[str, Plan | PlanTimeout],
-    dask: Client,
-    cluster_kind: str,
-    resume: bool,
-    progress: Progress,
-    result: JobResult,
-    step_envs: RunEnvironments,
-) -> set[str]:
-    from daskprs.runtime.backend import DaskBackend
+@dataclass
+class _Steps:
+    """What running the steps of one job shares: the job, where it runs, what was planned."""
 
-    failed_steps: set[str] = set()
-    step_outputs: dict[str, dict[str, str]] = {}
-    for name, step in job.steps.items():
-        blocked = [d for d in step.depends_on if d in failed_steps]
-        if blocked or (failed_steps and not job.continue_on_step_failure):
-            cause = f"not run: step {', '.join(blocked or sorted(failed_steps))} failed"
-            result.steps[name] = StepResult(name, SKIPPED, cause)
-            failed_steps.add(name)
-            continue
-        if isinstance(step, ParallelStep) and (
-            env_error := step_envs.build_on_workers(name, dask, rd.root)
-        ):
-            res = StepResult(name, FAILED, env_error, logs_dir=rd.step(name).logs)
-        elif isinstance(step, ParallelStep):
-            sd = rd.step(name)
-            input_path = _input_path(step.input_data, step_outputs)
-            input_paths = {
-                n: _input_path(spec, step_outputs)
-                for n, spec in step.inputs.items()
-                if spec.path is not None or spec.from_step is not None
-            }
-            plan = plans.get(name)
-            if plan is None:  # its input is an earlier step's output: planned now
-                plan = plan_with_timeout(step, input_path, sd.state)
-                if not isinstance(plan, PlanTimeout):
-                    _check_dependent_fingerprint(job, step, rd, plan, input_path, resume)
-            backend = DaskBackend(dask, ship_code=cluster_kind != "embedded")
-            res = run_parallel_step(
-                step,
-                backend,
-                rd.root,
-                input_path,
-                resume=resume,
-                progress=progress,
-                outputs=resolve_outputs(step, sd),
-                input_paths=input_paths,
-                plan=plan,
-                interpreter=step_envs.interpreter(name),
-            )
-            if step.prs.copy_logs_to_parent and os.path.isdir(res.logs_dir):
-                # --copy_logs_to_parent: the pipeline's logs/<step>/ gets a copy
-                shutil.copytree(res.logs_dir, rd.parent_logs(name), dirs_exist_ok=True)
-        elif isinstance(step, CommandStep):
-            from daskprs.engine.command import run_command_step
+    job: PipelineJob
+    rd: RunDir
+    plans: dict[str, Plan | PlanTimeout]
+    dask: Client
+    cluster_kind: str
+    resume: bool
+    progress: Progress
+    envs: RunEnvironments
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # step -> its outputs
 
-            res = run_command_step(
-                step,
-                rd.root,
-                step_outputs,
-                resume=resume,
-                interpreter=step_envs.interpreter(name),
-            )
-        else:  # pragma: no cover - the parser only makes these two
-            raise TypeError(step)
-        step_envs.record(name, res.info)
-        result.steps[name] = res
-        step_outputs[name] = res.outputs
-        if res.status != COMPLETED:
-            failed_steps.add(name)
-        _write_job_json(job, result, rd)
-    return failed_steps
+    def run_all(self, result: JobResult) -> set[str]:
+        """Run the steps in order; a failed step skips what depends on it (every later step
+        unless continue_on_step_failure). The names of the steps that did not complete."""
+        failed: set[str] = set()
+        for name, step in self.job.steps.items():
+            blocked = [d for d in step.depends_on if d in failed]
+            if blocked or (failed and not self.job.continue_on_step_failure):
+                cause = f"not run: step {', '.join(blocked or sorted(failed))} failed"
+                result.steps[name] = StepResult(name, SKIPPED, cause)
+                failed.add(name)
+                continue
+            if isinstance(step, ParallelStep):
+                res = self.parallel(name, step)
+            elif isinstance(step, CommandStep):
+                from daskprs.engine.command import run_command_step
+
+                res = run_command_step(
+                    step,
+                    self.rd.root,
+                    self.outputs,
+                    resume=self.resume,
+                    interpreter=self.envs.interpreter(name),
+                )
+            else:  # pragma: no cover - the parser only makes these two
+                raise TypeError(step)
+            self.envs.record(name, res.info)
+            result.steps[name] = res
+            self.outputs[name] = res.outputs
+            if res.status != COMPLETED:
+                failed.add(name)
+            _write_job_json(self.job, result, self.rd)
+        return failed
+
+    def parallel(self, name: str, step: ParallelStep) -> StepResult:
+        from daskprs.runtime.backend import DaskBackend
+
+        sd = self.rd.step(name)
+        env_error = self.envs.build_on_workers(name, self.dask, self.rd.root)
+        if env_error:
+            return StepResult(name, FAILED, env_error, logs_dir=sd.logs)
+        input_path = _input_path(step.input_data, self.outputs)
+        input_paths = {
+            n: _input_path(spec, self.outputs)
+            for n, spec in step.inputs.items()
+            if spec.path is not None or spec.from_step is not None
+        }
+        plan = self.plans.get(name)
+        if plan is None:  # its input is an earlier step's output: planned now
+            plan = plan_with_timeout(step, input_path, sd.state)
+            if not isinstance(plan, PlanTimeout):
+                _check_dependent_fingerprint(self.job, step, self.rd, plan, input_path, self.resume)
+        res = run_parallel_step(
+            step,
+            DaskBackend(self.dask, ship_code=self.cluster_kind != "embedded"),
+            self.rd.root,
+            input_path,
+            resume=self.resume,
+            progress=self.progress,
+            outputs=resolve_outputs(step, sd),
+            input_paths=input_paths,
+            plan=plan,
+            interpreter=self.envs.interpreter(name),
+        )
+        if step.prs.copy_logs_to_parent and os.path.isdir(res.logs_dir):
+            # --copy_logs_to_parent: the pipeline's logs/<step>/ gets a copy
+            shutil.copytree(res.logs_dir, self.rd.parent_logs(name), dirs_exist_ok=True)
+        return res
 
 
 def _check_dependent_fingerprint(
@@ -380,19 +386,26 @@ def _input_path(spec: InputSpec, step_outputs: dict[str, dict[str, str]]) -> str
     return spec.path
 
 
+def plan_record(job: PipelineJob) -> dict[str, Any]:
+    """job.json's ``plan``: the resolved pipeline for readers of the run dir (the report), so
+    nothing is parsed twice: each step's type, what it depends on, its node as written merged
+    with its component (environment_variables values: ***)."""
+    return {
+        name: {
+            "type": "parallel" if isinstance(step, ParallelStep) else "command",
+            "depends_on": list(step.depends_on),
+            "settings": redact(step.written),
+        }
+        for name, step in job.steps.items()
+    }
+
+
 def _write_job_json(job: PipelineJob, result: JobResult, rd: RunDir) -> None:
     doc = result.as_dict()
     doc["source"] = job.source_file
     doc["updated"] = dt.datetime.now(dt.timezone.utc).isoformat()
     doc["driver"] = {"pid": os.getpid(), "host": socket.gethostname()}
-    # the resolved pipeline, for readers of the run dir (the report): no re-parsing needed
-    doc["plan"] = {
-        name: {
-            "type": "parallel" if isinstance(step, ParallelStep) else "command",
-            "depends_on": list(step.depends_on),
-        }
-        for name, step in job.steps.items()
-    }
+    doc["plan"] = plan_record(job)
     doc["spec"] = redact(job.raw)  # environment_variables values: ***
     doc["nodes"] = redact({name: node_metadata(step) for name, step in job.steps.items()})
     write_text(rd.job_json, json.dumps(doc, indent=2, default=str), mode=0o600)  # holds the spec

@@ -15,11 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from daskprs.report.settings import StepSettings, step_settings
 from daskprs.rundir import StepDir
-from daskprs.spec import safe_yaml
 from daskprs.spec.redact import redact
 from daskprs.status import USER_FAILURES
 
@@ -243,7 +240,12 @@ def load_run(run_dir: str) -> RunView:
         run.display_name = str(spec["display_name"])
     done = doc.get("steps") if isinstance(doc.get("steps"), dict) else {}
     assert isinstance(done, dict)
-    raw_steps = _raw_steps(spec, source, done, run_dir, problems)
+    plans = doc.get("plan") if isinstance(doc.get("plan"), dict) else {}
+    assert isinstance(plans, dict)
+    raw_steps = _raw_steps(spec, source, done)
+    for name, plan in plans.items():
+        if isinstance(plan, dict) and isinstance(plan.get("settings"), dict):
+            raw_steps[str(name)] = redact(plan["settings"])
     names = list(raw_steps) + [n for n in done if n not in raw_steps]
     running_seen = False
     nodes = doc.get("nodes") if isinstance(doc.get("nodes"), dict) else {}
@@ -251,7 +253,7 @@ def load_run(run_dir: str) -> RunView:
     for name in names:
         raw = raw_steps.get(name, {})
         summary = done.get(name) if isinstance(done.get(name), dict) else None
-        plan = doc.get("plan", {}).get(name) if isinstance(doc.get("plan"), dict) else None
+        plan = plans.get(name)
         step = _load_step(run_dir, name, raw, summary, run.status, running_seen, problems)
         if isinstance(plan, dict):
             step.depends_on = sorted(str(d) for d in plan.get("depends_on", ()))
@@ -272,52 +274,19 @@ def node_keys(recorded: Any, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _raw_steps(
-    spec: dict[str, Any],
-    source: str,
-    done: dict[str, Any],
-    run_dir: str,
-    problems: list[str],
+    spec: dict[str, Any], source: str, done: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
-    """Each step's YAML (a ``component:`` file merged under the step's own keys)."""
-    base = os.path.dirname(source) if source else run_dir
+    """Each step's YAML: as the engine recorded it in job.json's ``plan`` (the node merged
+    with its component), or, for a run written before it did, the node as written."""
     if spec.get("type") == "pipeline":
         jobs = spec.get("jobs") if isinstance(spec.get("jobs"), dict) else {}
         assert isinstance(jobs, dict)
-        return {
-            str(n): _with_component(b, base, problems) if isinstance(b, dict) else {}
-            for n, b in jobs.items()
-        }
+        return {str(n): b if isinstance(b, dict) else {} for n, b in jobs.items()}
     if spec.get("type") in ("parallel", "command"):
         stem = os.path.splitext(os.path.basename(source))[0] if source else "job"
         name = next(iter(done), None) or str(spec.get("name") or stem)
         return {name: spec}
     return {}
-
-
-def _with_component(body: dict[str, Any], base: str, problems: list[str]) -> dict[str, Any]:
-    ref = body.get("component")
-    if not isinstance(ref, str) or ref.startswith("azureml:"):
-        return body
-    path = ref[len("file:") :] if ref.startswith("file:") else ref
-    path = path if os.path.isabs(path) else os.path.join(base, path)
-    try:
-        comp = safe_yaml.load_file(path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValueError: refused by safe_yaml
-        problems.append(f"component {ref} could not be read for the settings table: {exc}")
-        return body
-    if not isinstance(comp, dict):
-        return body
-    return _merge(redact(comp), {k: v for k, v in body.items() if k != "component"})
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def _load_step(

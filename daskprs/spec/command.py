@@ -40,6 +40,7 @@ def command_step(
         outputs=io.outputs,
         environment_variables=env_vars,
         cloud=dict(node.cloud),
+        written=node.written(),
         depends_on=io.depends,
         environment=environment,
     )

@@ -59,6 +59,16 @@ class Node:
             return parent / tail if tail else parent
         return self.where / key
 
+    def written(self) -> dict[str, Any]:
+        """The node as written, its component merged underneath (settings, then its own
+        inputs and outputs): recorded in job.json for the report's settings view."""
+        out: dict[str, Any] = {"type": self.kind, **self.settings}
+        if self.in_values:
+            out["inputs"] = dict(self.in_values)
+        if self.out_values:
+            out["outputs"] = dict(self.out_values)
+        return out
+
     def base_dir(self, key: str) -> str:
         return os.path.dirname(self.at(key).file)
 

@@ -134,6 +134,8 @@ class ParallelStep:
     cloud: dict[str, Any] = field(default_factory=dict)  # cloud-only keys, recorded
     depends_on: tuple[str, ...] = ()  # names of steps whose outputs this step consumes
     environment: EnvironmentRef | None = None
+    # the node as written, merged with its component: what the report's settings view shows
+    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     type: Literal["parallel"] = "parallel"
 
     @property
@@ -155,6 +157,7 @@ class CommandStep:
     cloud: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     environment: EnvironmentRef | None = None
+    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     type: Literal["command"] = "command"
 
 

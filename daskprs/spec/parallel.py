@@ -96,6 +96,7 @@ def parallel_step(
         append_row_to=_append_row_to(node, task.raw, io.outputs),
         prs=prs,
         cloud=dict(node.cloud),
+        written=node.written(),
         depends_on=depends,
         environment=task.environment,
     )

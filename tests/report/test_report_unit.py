@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
-import yaml
 
+from daskprs.engine.pipeline import plan_record
 from daskprs.report import charts as charts_module
 from daskprs.report import write_report
 from daskprs.report.page import linkify
 from daskprs.report.rundir import load_run, traceback_excerpt
 from daskprs.report.svg import nice_ticks
+from daskprs.spec.load import load_job
 from tests.helpers.browser import visible_text
 
+CORPUS = Path(__file__).resolve().parents[1] / "oracle_spec"
 CSV_HEADER = (
     "mini_batch_id,attempt,process,start_time,total,succeeded,failed,elapsed_seconds,"
     "run_seconds,status,error\n"
@@ -80,38 +83,32 @@ def test_standalone_parallel_job_settings_with_defaults(tmp_path):
     assert "2 of 3 items missing from the return value" in text  # the short return
 
 
-def test_component_file_settings_are_merged_under_the_step(tmp_path):
-    (tmp_path / "comp.yml").write_text(
-        yaml.safe_dump(
-            {"type": "parallel", "mini_batch_size": "10kb", "retry_settings": {"timeout": 9}}
-        )
-    )
-    spec = {
-        "type": "pipeline",
-        "jobs": {
-            "prep": {"type": "command", "command": "echo hi"},
-            "score": {
-                "type": "parallel",
-                "component": "./comp.yml",
-                "mini_batch_size": "2kb",
-                "inputs": {"data": "${{parent.jobs.prep.outputs.out}}"},
-            },
-        },
-    }
+def test_component_settings_come_from_the_recorded_plan(tmp_path):
+    """The report shows a component step's settings as the parser merged them (job.json's
+    ``plan``), not by reading the component file again."""
+    job = load_job(str(CORPUS / "ok_node_keys_component.yml"))
+    spec = {"type": "pipeline", "jobs": {"score": {"component": "./gone.yml"}}}
     run = make_run(tmp_path, spec, status="Running", step="score")
     doc = json.loads(open(os.path.join(run, "job.json")).read())
-    doc["source"] = str(tmp_path / "pipeline.yml")
-    doc["steps"] = {"prep": {"status": "Completed"}}
-    doc["plan"] = {  # as the engine records the resolved pipeline
-        "prep": {"type": "command", "depends_on": []},
-        "score": {"type": "parallel", "depends_on": ["prep"]},
-    }
+    doc["plan"] = plan_record(job)
     open(os.path.join(run, "job.json"), "w").write(json.dumps(doc))
     view = load_run(run)
+    assert view.problems == []  # the component file is not read (here it does not exist)
     score = {s.name: s for s in view.steps}["score"]
-    assert score.depends_on == ["prep"] and score.status == "Running"
     settings = {s.key: s.value for s in score.settings.settings}
-    assert settings["mini_batch_size"] == "2kb" and settings["retry_settings.timeout"] == "9"
+    assert settings["mini_batch_size"] == "10kb" and settings["retry_settings.timeout"] == "30"
+    assert settings["task.entry_script"] == "score.py" and settings["logging_level"] == "WARNING"
+    assert "retry_settings.max_retries" in settings and score.depends_on == []
+
+
+def test_a_run_without_recorded_settings_shows_the_node_as_written(tmp_path):
+    spec = {
+        "type": "pipeline",
+        "jobs": {"score": {"type": "parallel", "mini_batch_size": "2kb"}},
+    }
+    run = make_run(tmp_path, spec, status="Running", step="score")
+    score = {s.name: s for s in load_run(run).steps}["score"]
+    assert {s.key: s.value for s in score.settings.settings}["mini_batch_size"] == "2kb"
 
 
 def test_traceback_excerpt_picks_the_attempt_and_drops_runtime_frames():
