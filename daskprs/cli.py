@@ -204,7 +204,7 @@ def _show(run_dir: str) -> int:
         if not alive:
             doc["status"] = "Running (driver dead)"
     for name, step in doc.get("steps", {}).items():
-        result_file = os.path.join(run_dir, name, "logs", "job_result.txt")
+        result_file = rd.step(name).job_result
         if os.path.exists(result_file):
             with open(result_file, encoding="utf-8") as fh:
                 step["job_result"] = fh.read().strip()

@@ -30,6 +30,9 @@ from dataclasses import dataclass
 JOB_JSON = "job.json"
 REPORT = "report.html"
 LOCK = ".daskprs.lock"
+JOB_RESULT = "job_result.txt"
+PERF = os.path.join("sys", "perf")
+JOB_ERROR = "job_error.txt"
 COMMAND_LOG = os.path.join("user_logs", "std_log.txt")
 ATTEMPTS_CSV = os.path.join("sys", "job_report", "processed_mini-batches.csv")
 
@@ -89,18 +92,22 @@ class StepDir:
 
     @property
     def job_result(self) -> str:
-        return os.path.join(self.logs, "job_result.txt")
+        return os.path.join(self.logs, JOB_RESULT)
+
+    @property
+    def job_error(self) -> str:
+        return os.path.join(self.logs, JOB_ERROR)
 
     @property
     def user_errors(self) -> str:
         return os.path.join(self.logs, "user", "error")
 
     def perf(self, node: str = "") -> str:
-        return os.path.join(self.logs, "sys", "perf", node) if node else self.perf_root
+        return os.path.join(self.perf_root, node) if node else self.perf_root
 
     @property
     def perf_root(self) -> str:
-        return os.path.join(self.logs, "sys", "perf")
+        return os.path.join(self.logs, PERF)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
+from daskprs.atomic import write_text
 from daskprs.envs.cluster import WorkerBuildError, ensure_on_workers
 from daskprs.envs.prepare import LOG_DIR, EnvOptions, StepEnv, prepare_environments
+from daskprs.rundir import RunDir
 from daskprs.spec.model import PipelineJob
 
 
@@ -36,7 +38,7 @@ class RunEnvironments:
         for name, env in self.steps.items():
             if only is not None and name != only:
                 continue
-            folder = os.path.join(run_dir, name, "logs", LOG_DIR)
+            folder = os.path.join(RunDir(run_dir).step(name).logs, LOG_DIR)
             os.makedirs(folder, exist_ok=True)
             if env.built is not None and os.path.exists(env.built.log):
                 shutil.copyfile(env.built.log, os.path.join(folder, "build.log"))
@@ -65,10 +67,9 @@ class RunEnvironments:
             )
         except WorkerBuildError as exc:
             cause = f"the step's environment could not be built: {exc}"
-            logs = os.path.join(run_dir, step, "logs")
-            os.makedirs(logs, exist_ok=True)
-            with open(os.path.join(logs, "job_result.txt"), "w", encoding="utf-8") as fh:
-                fh.write(f"{cause}\n")
+            sd = RunDir(run_dir).step(step)
+            os.makedirs(sd.logs, exist_ok=True)
+            write_text(sd.job_result, f"{cause}\n")
             return cause
         env.python, env.pythonpath = python, pythonpath
         env.workers = results

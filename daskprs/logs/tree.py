@@ -9,6 +9,7 @@ import os
 from typing import IO
 
 from daskprs.atomic import write_text
+from daskprs.rundir import JOB_ERROR, JOB_RESULT
 from daskprs.runtime.protocol import AttemptRecord
 
 CSV_HEADER = [
@@ -105,9 +106,7 @@ class StepLogs:
         self._csv_fh.close()
 
     def result(self, lines: list[str]) -> None:
-        write_text(os.path.join(self.dir, "job_result.txt"), "\n".join(lines) + "\n")
+        write_text(os.path.join(self.dir, JOB_RESULT), "\n".join(lines) + "\n")
 
     def errors(self, lines: list[str]) -> None:
-        write_text(
-            os.path.join(self.dir, "job_error.txt"), "\n".join(lines) + ("\n" if lines else "")
-        )
+        write_text(os.path.join(self.dir, JOB_ERROR), "\n".join(lines) + ("\n" if lines else ""))

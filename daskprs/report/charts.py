@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from daskprs.report.rundir import Attempt, StepView
 from daskprs.report.svg import (
     Scale,
     esc,
@@ -18,6 +17,7 @@ from daskprs.report.svg import (
     time_axis,
     value_axis,
 )
+from daskprs.report.view import Attempt, StepView
 from daskprs.status import LABELS
 from daskprs.status import Attempt as S
 
@@ -81,60 +81,79 @@ def _legend(keys: list[tuple[str, str, str]]) -> str:
 # --------------------------------------------------------------------------- timeline
 
 
+_LANE_H, _BAR_H, _TOP = 24.0, 16.0, 8.0
+
+
 def timeline(step: StepView, win: Window) -> str:
+    """One lane per process, one bar per attempt (the failed ones and the longest when there
+    are too many to draw), a legend of statuses and notes on what is not drawn."""
     started = [a for a in step.attempts if a.start is not None]
     drawn = _selected(started)
     lanes = sorted({a.process or "?" for a in drawn}, key=_natural)
-    lane_h, bar_h, top = 24.0, 16.0, 8.0
-    height = top + lane_h * max(1, len(lanes)) + 26
+    height = _TOP + _LANE_H * max(1, len(lanes)) + 26
     x = win.x()
-    y_axis = top + lane_h * len(lanes)
+    y_axis = _TOP + _LANE_H * len(lanes)
     parts = [
         f'<svg class="chart timeline" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label="Timeline of mini batches per process">',
-        time_axis(x, y_axis, y_axis - top, win.t0),
+        time_axis(x, y_axis, y_axis - _TOP, win.t0),
+        *_lanes(lanes),
     ]
+    lane_of = {lane: i for i, lane in enumerate(lanes)}
+    parts.extend(_bar(a, x, _TOP + lane_of[a.process or "?"] * _LANE_H) for a in drawn)
+    parts.append("</svg>")
+    return "".join(parts) + _timeline_legend(started) + _timeline_note(step, started, drawn)
+
+
+def _lanes(lanes: list[str]) -> list[str]:
+    parts = []
     for i, lane in enumerate(lanes):
-        y = top + i * lane_h
+        y = _TOP + i * _LANE_H
         if i % 2 == 0:
             parts.append(
                 f'<rect class="lane" x="{LEFT}" y="{y}" width="{WIDTH - LEFT - RIGHT}" '
-                f'height="{lane_h}"/>'
+                f'height="{_LANE_H}"/>'
             )
         parts.append(
-            f'<text class="lane-label" x="{LEFT - 8}" y="{y + lane_h / 2}" text-anchor="end" '
+            f'<text class="lane-label" x="{LEFT - 8}" y="{y + _LANE_H / 2}" text-anchor="end" '
             f'dominant-baseline="middle">{esc(lane)}</text>'
         )
-    lane_of = {lane: i for i, lane in enumerate(lanes)}
-    for a in drawn:
-        assert a.start is not None
-        x0 = x(a.start)
-        w = max(2.0, x(a.start + a.elapsed) - x0)
-        y = top + lane_of[a.process or "?"] * lane_h + (lane_h - bar_h) / 2.0
-        key = status_key(a)
-        tip = (
-            f"mini batch {a.mini_batch_id}, attempt {a.attempt}: {STATUS_LABELS.get(key, key)}"
-            f"\n{a.process} · {fmt_seconds(a.elapsed)} (run() {fmt_seconds(a.run_seconds)})"
-            f" · {a.succeeded}/{a.total} items"
-            f"{chr(10) + a.error if a.error else ''}"
+    return parts
+
+
+def _bar(a: Attempt, x: Scale, lane_y: float) -> str:
+    """One attempt's bar, its tooltip, and its label when the bar is wide enough."""
+    assert a.start is not None
+    x0 = x(a.start)
+    w = max(2.0, x(a.start + a.elapsed) - x0)
+    y = lane_y + (_LANE_H - _BAR_H) / 2.0
+    key = status_key(a)
+    tip = (
+        f"mini batch {a.mini_batch_id}, attempt {a.attempt}: {STATUS_LABELS.get(key, key)}"
+        f"\n{a.process} · {fmt_seconds(a.elapsed)} (run() {fmt_seconds(a.run_seconds)})"
+        f" · {a.succeeded}/{a.total} items"
+        f"{chr(10) + a.error if a.error else ''}"
+    )
+    out = (
+        f'<rect class="mb-bar" data-mini-batch="{a.mini_batch_id}" '
+        f'data-attempt="{a.attempt}" data-status="{esc(a.status)}" x="{num(x0)}" '
+        f'y="{num(y)}" width="{num(w)}" height="{_BAR_H}" rx="3" '
+        f'fill="{STATUS_COLORS.get(key, "#6c757d")}"><title>{esc(tip)}</title></rect>'
+    )
+    label = str(a.mini_batch_id) + (f"·{a.attempt}" if a.attempt > 1 else "")
+    if w >= 8 * len(label) + 6:
+        out += (
+            f'<text class="bar-label" x="{num(x0 + w / 2)}" y="{num(y + _BAR_H / 2)}" '
+            f'text-anchor="middle" dominant-baseline="central">{esc(label)}</text>'
         )
-        parts.append(
-            f'<rect class="mb-bar" data-mini-batch="{a.mini_batch_id}" '
-            f'data-attempt="{a.attempt}" data-status="{esc(a.status)}" x="{num(x0)}" '
-            f'y="{num(y)}" width="{num(w)}" height="{bar_h}" rx="3" '
-            f'fill="{STATUS_COLORS.get(key, "#6c757d")}"><title>{esc(tip)}</title></rect>'
-        )
-        label = str(a.mini_batch_id) + (f"·{a.attempt}" if a.attempt > 1 else "")
-        if w >= 8 * len(label) + 6:
-            parts.append(
-                f'<text class="bar-label" x="{num(x0 + w / 2)}" y="{num(y + bar_h / 2)}" '
-                f'text-anchor="middle" dominant-baseline="central">{esc(label)}</text>'
-            )
-    parts.append("</svg>")
+    return out
+
+
+def _timeline_legend(started: list[Attempt]) -> str:
     counts: dict[str, int] = {}
     for a in started:
         counts[status_key(a)] = counts.get(status_key(a), 0) + 1
-    legend = _legend(
+    return _legend(
         [
             (STATUS_COLORS.get(k, "#6c757d"), STATUS_LABELS.get(k, k), str(n))
             for k, n in sorted(counts.items(), key=lambda kv: list(STATUS_COLORS).index(kv[0]))
@@ -142,6 +161,9 @@ def timeline(step: StepView, win: Window) -> str:
         ]
         + [("#6c757d", k, str(n)) for k, n in counts.items() if k not in STATUS_COLORS]
     )
+
+
+def _timeline_note(step: StepView, started: list[Attempt], drawn: list[Attempt]) -> str:
     notes = []
     if len(started) > len(drawn):
         notes.append(
@@ -150,8 +172,7 @@ def timeline(step: StepView, win: Window) -> str:
         )
     if len(step.attempts) > len(started):
         notes.append(f"{len(step.attempts) - len(started)} attempts have no start time.")
-    note = f'<p class="note">{esc(" ".join(notes))}</p>' if notes else ""
-    return "".join(parts) + legend + note
+    return f'<p class="note">{esc(" ".join(notes))}</p>' if notes else ""
 
 
 def _selected(started: list[Attempt]) -> list[Attempt]:

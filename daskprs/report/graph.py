@@ -3,8 +3,8 @@ whose outputs a step consumes, coloured by status; each box links to the step's 
 
 from __future__ import annotations
 
-from daskprs.report.rundir import StepView
 from daskprs.report.svg import esc, num
+from daskprs.report.view import StepView
 
 STEP_COLORS = {
     "Completed": ("#e7f6ee", "#2f9e67"),

@@ -1,5 +1,5 @@
 """The report page: one self-contained HTML document (inline CSS and SVG, no script, no
-network) built from a :class:`~daskprs.report.rundir.RunView`."""
+network) built from a :class:`~daskprs.report.view.RunView`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 
 from daskprs.report.charts import Window, resources, throughput, timeline
 from daskprs.report.graph import anchor, pipeline_graph
-from daskprs.report.rundir import Failure, RunView, StepView, parse_time, rel_href
+from daskprs.report.rundir import rel_href
 from daskprs.report.settings import Setting
 from daskprs.report.style import CSS
 from daskprs.report.svg import esc, fmt_seconds
+from daskprs.report.view import Failure, RunView, StepView, parse_time
 from daskprs.status import LABELS
 
 MAX_FAILURE_ROWS = 200

@@ -8,166 +8,29 @@ read is noted in :attr:`RunView.problems` and otherwise skipped.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from daskprs.report.settings import StepSettings, step_settings
-from daskprs.rundir import StepDir
+from daskprs.report.settings import step_settings
+from daskprs.report.view import (
+    Attempt,
+    Failure,
+    PerfTable,
+    RunView,
+    StepView,
+    float_or_none,
+    parse_time,
+)
+from daskprs.rundir import ATTEMPTS_CSV, COMMAND_LOG, JOB_ERROR, JOB_RESULT, PERF, RunDir, StepDir
 from daskprs.spec.redact import redact
-from daskprs.status import USER_FAILURES
 
-FAILED_STATUSES = USER_FAILURES
 _RUNTIME_FRAME = re.compile(r"[\\/]daskprs[\\/]runtime[\\/]")
 _CARETS = re.compile(r"^\s*[\^~]+\s*$")
 
 
-@dataclass
-class Attempt:
-    """One row of processed_mini-batches.csv."""
-
-    mini_batch_id: int
-    attempt: int
-    process: str
-    start: float | None  # unix seconds (UTC); None when the attempt never started
-    total: int
-    succeeded: int
-    failed: int
-    elapsed: float
-    run_seconds: float
-    status: str
-    error: str
-
-    @property
-    def end(self) -> float | None:
-        return None if self.start is None else self.start + self.elapsed
-
-    @property
-    def is_failure(self) -> bool:
-        return self.status in FAILED_STATUSES
-
-    @property
-    def short_return(self) -> bool:
-        return self.status == "RUN_DONE" and self.failed > 0
-
-
-@dataclass
-class Failure:
-    """A mini batch that had at least one failed attempt."""
-
-    mini_batch_id: int
-    attempts: list[Attempt]
-    final_failed: bool  # its latest attempt failed (it counts as a failed mini batch)
-    excerpt: str  # the end of the traceback of the latest failed attempt, "" when none
-    link: str  # href (relative to the run dir) of the file to open, "" when none
-    link_label: str = ""
-
-    @property
-    def last_failed(self) -> Attempt:
-        return [a for a in self.attempts if a.is_failure or a.short_return][-1]
-
-
-@dataclass
-class PerfTable:
-    """One perf CSV of one node."""
-
-    header: list[str]
-    rows: list[dict[str, str]]
-
-    def series(self, column: str, where: dict[str, str] | None = None) -> list[tuple[float, float]]:
-        points = []
-        for row in self.rows:
-            if where and any(row.get(k) != v for k, v in where.items()):
-                continue
-            t = parse_time(row.get("time", ""))
-            value = _float(row.get(column, ""))
-            if t is not None and value is not None:
-                points.append((t, value))
-        return points
-
-
-@dataclass
-class StepView:
-    name: str
-    kind: str  # "parallel", "command" or "" when unknown
-    status: str
-    cause: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
-    counts_final: bool = True  # False: counted from the CSV so far (a running step)
-    seconds: float | None = None
-    depends_on: list[str] = field(default_factory=list)
-    settings: StepSettings | None = None
-    logs_rel: str = ""  # the logs dir, relative to the run dir
-    logs_exists: bool = False
-    result_lines: list[str] = field(default_factory=list)
-    error_lines: list[str] = field(default_factory=list)  # job_error.txt
-    attempts: list[Attempt] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    perf: dict[str, dict[str, PerfTable]] = field(default_factory=dict)  # node -> csv -> table
-    planned: int | None = None  # mini batches planned (from the progress overview)
-    log_files: list[tuple[str, str]] = field(default_factory=list)  # (label, href)
-    outputs: dict[str, str] = field(default_factory=dict)  # output name -> path
-    command: str = ""  # a command step's command line as it ran
-    environment: dict[str, Any] = field(default_factory=dict)  # which Python ran it (envs)
-    node: dict[str, Any] = field(default_factory=dict)  # display_name, description, tags, ...
-
-    @property
-    def window(self) -> tuple[float, float] | None:
-        """The time span covered by the step's attempts and perf samples."""
-        times: list[float] = []
-        for a in self.attempts:
-            if a.start is not None and a.end is not None:
-                times += [a.start, a.end]
-        for tables in self.perf.values():
-            for table in tables.values():
-                for row in table.rows:
-                    t = parse_time(row.get("time", ""))
-                    if t is not None:
-                        times.append(t)
-        if not times:
-            return None
-        return min(times), max(times)
-
-
-@dataclass
-class RunView:
-    run_dir: str
-    name: str
-    status: str
-    display_name: str = ""
-    source: str = ""
-    updated: str = ""
-    seconds: float | None = None
-    cluster: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
-    steps: list[StepView] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def parse_time(text: str) -> float | None:
-    """ISO time as written by the logs (naive = UTC) to unix seconds."""
-    if not text:
-        return None
-    try:
-        stamp = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.timezone.utc)
-    return stamp.timestamp()
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _int(text: str | None, default: int = 0) -> int:
@@ -231,7 +94,7 @@ def load_run(run_dir: str) -> RunView:
         status=str(doc.get("status") or "Unknown"),
         source=source,
         updated=str(doc.get("updated") or ""),
-        seconds=_float(str(doc.get("seconds"))) if doc.get("seconds") is not None else None,
+        seconds=float_or_none(str(doc.get("seconds"))) if doc.get("seconds") is not None else None,
         cluster=dict(doc["cluster"]) if isinstance(doc.get("cluster"), dict) else {},
         description=str(spec.get("description") or ""),
         problems=problems,
@@ -298,7 +161,8 @@ def _load_step(
     running_seen: bool,
     problems: list[str],
 ) -> StepView:
-    logs = os.path.join(run_dir, name, "logs")
+    sd = RunDir(run_dir).step(name)
+    logs = sd.logs
     if summary and isinstance(summary.get("logs"), str) and summary["logs"]:
         recorded = summary["logs"]
         if os.path.isdir(recorded) and rel_href(run_dir, recorded):
@@ -314,6 +178,31 @@ def _load_step(
         logs_rel=os.path.relpath(logs, run_dir),
         logs_exists=os.path.isdir(logs),
     )
+    _apply_summary(step, summary, job_status, running_seen)
+    result = _read_text(os.path.join(logs, JOB_RESULT))
+    if result is not None:
+        step.result_lines = [ln for ln in result.splitlines() if ln.strip()]
+        if not step.cause and step.status == "Failed" and step.result_lines:
+            step.cause = step.result_lines[0]
+    errors = _read_text(os.path.join(logs, JOB_ERROR))
+    if errors:
+        step.error_lines = [ln for ln in errors.splitlines() if ln.strip()]
+    _load_attempts(step, logs, problems)
+    _load_perf(step, logs)
+    step.planned = _planned(sd)
+    if not step.counts and step.attempts:
+        step.counts = _counts_so_far(step.attempts, step.planned)
+        step.counts_final = False
+    step.failures = _failures(run_dir, logs, step.attempts)
+    step.log_files = _log_files(run_dir, logs)
+    return step
+
+
+def _apply_summary(
+    step: StepView, summary: dict[str, Any] | None, job_status: str, running_seen: bool
+) -> None:
+    """The step's record in job.json (status, counts, outputs...), or, without one, where the
+    job got to: the first step with logs of a running job is the one running."""
     if summary is not None:
         step.status = str(summary.get("status") or "Unknown")
         step.cause = str(summary.get("cause") or "")
@@ -321,7 +210,7 @@ def _load_step(
         step.counts = (
             {k: _int(str(v)) for k, v in counts.items()} if isinstance(counts, dict) else {}
         )
-        step.seconds = _float(str(summary.get("seconds")))
+        step.seconds = float_or_none(str(summary.get("seconds")))
         outputs = summary.get("outputs")
         if isinstance(outputs, dict):
             step.outputs = {str(k): str(v) for k, v in outputs.items()}
@@ -335,28 +224,9 @@ def _load_step(
     else:
         step.status = "Not run"
 
-    result = _read_text(os.path.join(logs, "job_result.txt"))
-    if result is not None:
-        step.result_lines = [ln for ln in result.splitlines() if ln.strip()]
-        if not step.cause and step.status == "Failed" and step.result_lines:
-            step.cause = step.result_lines[0]
-    errors = _read_text(os.path.join(logs, "job_error.txt"))
-    if errors:
-        step.error_lines = [ln for ln in errors.splitlines() if ln.strip()]
-    _load_attempts(step, logs, problems)
-    _load_perf(step, logs)
-    step.planned = _planned(os.path.join(run_dir, name))
-    if not step.counts and step.attempts:
-        step.counts = _counts_so_far(step.attempts, step.planned)
-        step.counts_final = False
-    step.failures = _failures(run_dir, logs, step.attempts)
-    step.log_files = _log_files(run_dir, logs)
-    return step
-
 
 def _load_attempts(step: StepView, logs: str, problems: list[str]) -> None:
-    path = os.path.join(logs, "sys", "job_report", "processed_mini-batches.csv")
-    table = _read_csv(path)
+    table = _read_csv(os.path.join(logs, ATTEMPTS_CSV))
     if table is None:
         return
     for row in table[1]:
@@ -370,8 +240,8 @@ def _load_attempts(step: StepView, logs: str, problems: list[str]) -> None:
                     total=_int(row.get("total")),
                     succeeded=_int(row.get("succeeded")),
                     failed=_int(row.get("failed")),
-                    elapsed=max(0.0, _float(row.get("elapsed_seconds")) or 0.0),
-                    run_seconds=_float(row.get("run_seconds")) or 0.0,
+                    elapsed=max(0.0, float_or_none(row.get("elapsed_seconds")) or 0.0),
+                    run_seconds=float_or_none(row.get("run_seconds")) or 0.0,
                     status=row.get("status", ""),
                     error=row.get("error", ""),
                 )
@@ -381,7 +251,7 @@ def _load_attempts(step: StepView, logs: str, problems: list[str]) -> None:
 
 
 def _load_perf(step: StepView, logs: str) -> None:
-    perf = os.path.join(logs, "sys", "perf")
+    perf = os.path.join(logs, PERF)
     try:
         nodes = sorted(os.listdir(perf))
     except OSError:
@@ -398,9 +268,9 @@ def _load_perf(step: StepView, logs: str) -> None:
                 step.perf.setdefault(node, {})[name] = PerfTable(*table)
 
 
-def _planned(step_dir: str) -> int | None:
+def _planned(sd: StepDir) -> int | None:
     """Mini batches planned, from the plan's fingerprint (``<step>/state/plan.json``)."""
-    text = _read_text(StepDir(step_dir).plan)
+    text = _read_text(sd.plan)
     try:
         value = json.loads(text)["mini_batches"] if text else None
     except (ValueError, KeyError, TypeError):
@@ -483,11 +353,11 @@ def traceback_excerpt(text: str, mini_batch_id: int, attempt: int, lines: int = 
 def _log_files(run_dir: str, logs: str) -> list[tuple[str, str]]:
     out = []
     candidates = [
-        "job_result.txt",
-        "job_error.txt",
+        JOB_RESULT,
+        JOB_ERROR,
         "readme.txt",
-        os.path.join("sys", "job_report", "processed_mini-batches.csv"),
-        os.path.join("user_logs", "std_log.txt"),
+        ATTEMPTS_CSV,
+        COMMAND_LOG,
     ]
     try:
         candidates += sorted(n for n in os.listdir(logs) if n.startswith("job_progress_overview."))

@@ -127,8 +127,8 @@ PARALLEL_NODE_KEYS = frozenset(
     }
 )
 
-# ParallelComponentSchema, plus the node keys a standalone parallel job file may carry
-PARALLEL_COMPONENT_KEYS = frozenset(
+# ComponentSchema: what every component file may carry
+_COMPONENT_KEYS = frozenset(
     {
         "$schema",
         "type",
@@ -140,6 +140,12 @@ PARALLEL_COMPONENT_KEYS = frozenset(
         "is_deterministic",
         "auto_delete_setting",
         "id",
+    }
+)
+
+# ParallelComponentSchema, plus the node keys a standalone parallel job file may carry
+PARALLEL_COMPONENT_KEYS = _COMPONENT_KEYS | frozenset(
+    {
         "error_threshold",
         "input_data",
         "inputs",
@@ -191,18 +197,8 @@ COMMAND_NODE_KEYS = frozenset(
     }
 )
 
-COMMAND_COMPONENT_KEYS = frozenset(
+COMMAND_COMPONENT_KEYS = _COMPONENT_KEYS | frozenset(
     {
-        "$schema",
-        "type",
-        "name",
-        "version",
-        "display_name",
-        "description",
-        "tags",
-        "is_deterministic",
-        "auto_delete_setting",
-        "id",
         "additional_includes",
         "code",
         "command",

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from daskprs.errors import PipelineSpecError
-from daskprs.rundir import JOB_JSON, LOCK, REPORT
+from daskprs.rundir import JOB_JSON, LOCK, REPORT, RunDir
 from daskprs.spec.files import is_inside
 from daskprs.spec.model import InputSpec, OutputSpec, ParallelStep, PipelineJob
 from daskprs.urls import is_remote
@@ -166,11 +166,9 @@ def _check_run_dir(job: PipelineJob, out: _Output, run_dir: str) -> None:
         return
     reserved = [os.path.join(run_dir, n) for n in (JOB_JSON, REPORT, LOCK, "logs")]
     for name in job.steps:
-        step_dir = os.path.join(run_dir, name)
-        if is_inside(out.path, step_dir) and not is_inside(
-            out.path, os.path.join(step_dir, "outputs")
-        ):
-            reserved.append(step_dir)
+        sd = RunDir(run_dir).step(name)
+        if is_inside(out.path, sd.root) and not is_inside(out.path, sd.outputs):
+            reserved.append(sd.root)
     for path in reserved:
         if _overlap(out.path, path):
             _fail(
