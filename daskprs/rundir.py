@@ -33,6 +33,7 @@ LOCK = ".daskprs.lock"
 JOB_RESULT = "job_result.txt"
 PERF = os.path.join("sys", "perf")
 JOB_ERROR = "job_error.txt"
+USER_ERRORS = os.path.join("user", "error")
 COMMAND_LOG = os.path.join("user_logs", "std_log.txt")
 ATTEMPTS_CSV = os.path.join("sys", "job_report", "processed_mini-batches.csv")
 
@@ -87,20 +88,8 @@ class StepDir:
         return os.path.join(self.logs, COMMAND_LOG)
 
     @property
-    def attempts_csv(self) -> str:
-        return os.path.join(self.logs, ATTEMPTS_CSV)
-
-    @property
     def job_result(self) -> str:
         return os.path.join(self.logs, JOB_RESULT)
-
-    @property
-    def job_error(self) -> str:
-        return os.path.join(self.logs, JOB_ERROR)
-
-    @property
-    def user_errors(self) -> str:
-        return os.path.join(self.logs, "user", "error")
 
     def perf(self, node: str = "") -> str:
         return os.path.join(self.perf_root, node) if node else self.perf_root

@@ -8,6 +8,7 @@ import os
 
 from daskprs.engine.result import COMPLETED
 from daskprs.logs.tree import StepLogs
+from daskprs.rundir import ATTEMPTS_CSV, USER_ERRORS
 from daskprs.spec.model import ParallelStep
 
 
@@ -42,9 +43,7 @@ def write_result(
         ]
         logs.overview(f"All {counts['mini_batches']} mini batches have been processed.")
     else:
-        where = cause_file or os.path.join(
-            logs.dir, "sys", "job_report", "processed_mini-batches.csv"
-        )
+        where = cause_file or os.path.join(logs.dir, ATTEMPTS_CSV)
         lines = [
             cause,
             f"Open {where} first. Processed {counts['processed_mini_batches']} of "
@@ -64,7 +63,7 @@ def write_errors(logs: StepLogs, extra: list[str]) -> None:
     """job_error.txt: the first line of every traceback file, per process, and the shutdown()
     failures (a hung shutdown() leaves no traceback)."""
     lines: list[str] = []
-    error_root = os.path.join(logs.dir, "user", "error")
+    error_root = os.path.join(logs.dir, USER_ERRORS)
     for root, _dirs, files in sorted(os.walk(error_root)):
         for name in sorted(files):
             path = os.path.join(root, name)

@@ -9,7 +9,7 @@ import os
 from typing import IO
 
 from daskprs.atomic import write_text
-from daskprs.rundir import JOB_ERROR, JOB_RESULT
+from daskprs.rundir import ATTEMPTS_CSV, JOB_ERROR, JOB_RESULT
 from daskprs.runtime.protocol import AttemptRecord
 
 CSV_HEADER = [
@@ -64,7 +64,7 @@ class StepLogs:
         os.makedirs(os.path.join(logs_dir, "sys", "job_report"), exist_ok=True)
         for sub in ("stdout", "stderr", "error", "entry_script_log"):
             os.makedirs(os.path.join(logs_dir, "user", sub), exist_ok=True)
-        self.csv_path = os.path.join(logs_dir, "sys", "job_report", "processed_mini-batches.csv")
+        self.csv_path = os.path.join(logs_dir, ATTEMPTS_CSV)
         self._csv_fh: IO[str] = open(self.csv_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._csv_fh)
         if self._csv_fh.tell() == 0:  # new, or left empty by a failed write (disk full)

@@ -23,7 +23,16 @@ from daskprs.report.view import (
     float_or_none,
     parse_time,
 )
-from daskprs.rundir import ATTEMPTS_CSV, COMMAND_LOG, JOB_ERROR, JOB_RESULT, PERF, RunDir, StepDir
+from daskprs.rundir import (
+    ATTEMPTS_CSV,
+    COMMAND_LOG,
+    JOB_ERROR,
+    JOB_RESULT,
+    PERF,
+    USER_ERRORS,
+    RunDir,
+    StepDir,
+)
 from daskprs.spec.redact import redact
 
 _RUNTIME_FRAME = re.compile(r"[\\/]daskprs[\\/]runtime[\\/]")
@@ -311,7 +320,7 @@ def _failures(run_dir: str, logs: str, attempts: list[Attempt]) -> list[Failure]
         bad = fail.last_failed
         node_proc = bad.process.replace("\\", "/")
         if node_proc and "/" in node_proc:
-            error_file = os.path.join(logs, "user", "error", *node_proc.split("/")) + ".txt"
+            error_file = os.path.join(logs, USER_ERRORS, *node_proc.split("/")) + ".txt"
             stderr_file = (
                 os.path.join(logs, "user", "stderr", *node_proc.split("/")) + ".stderr.txt"
             )

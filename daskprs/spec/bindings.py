@@ -73,10 +73,6 @@ def parse_binding(text: str) -> Binding | None:
     return _parse_expr(m.group(1)) if m else None
 
 
-def is_binding(value: object) -> bool:
-    return isinstance(value, str) and BINDING_RE.fullmatch(value.strip()) is not None
-
-
 def find_bindings(text: str) -> list[Binding]:
     """Every binding in ``text``, in order (BindingSyntaxError on an unknown form)."""
     return [_parse_expr(m.group(1)) for m in BINDING_RE.finditer(text)]

@@ -303,9 +303,6 @@ class Where:
         part = str(part)
         return Where(self.file, f"{self.key}.{part}" if self.key else part)
 
-    def at_file(self, file: str, key: str = "") -> Where:
-        return Where(file, key)
-
     def fail(self, message: str) -> NoReturn:
         raise PipelineSpecError(message, file=self.file, key=self.key or None)
 

@@ -65,7 +65,7 @@ def test_a_failed_step_stops_its_dependants(tmp_path, client, keep_going):
 def test_first_task_creation_timeout_fails_the_step(tmp_path, client, job_folder, monkeypatch):
     import time
 
-    import daskprs.engine.step as step_mod
+    import daskprs.engine.plan as step_mod
 
     job_folder.table(rows=10)
     job_folder.script("def run(mini_batch):\n    return mini_batch\n")
