@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from tests.helpers.cluster import dask_cluster, wait_for_workers
+from tests.helpers.files import read_text
 from tests.helpers.jobs import start_driver, wait_for_commits
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "iris")
@@ -70,7 +71,7 @@ def test_code_is_shipped_and_a_changed_script_is_picked_up(cluster, tmp_path, jo
     )
     first = cli("--file", str(yml), "--run-dir", str(tmp_path / "a"), "--scheduler", address)
     assert first.returncode == 0, first.stderr
-    lines = open(json.loads(first.stdout)["outputs"]["job.result"]).read().splitlines()
+    lines = read_text(json.loads(first.stdout)["outputs"]["job.result"]).splitlines()
     version, where = lines[0].split(" ", 1)
     assert (
         version == "v1" and "daskprs-code" in where and not where.startswith(str(job_folder.root))
@@ -79,7 +80,7 @@ def test_code_is_shipped_and_a_changed_script_is_picked_up(cluster, tmp_path, jo
     job_folder.script("VERSION = 'v2'\n" + script)
     second = cli("--file", str(yml), "--run-dir", str(tmp_path / "b"), "--scheduler", address)
     assert second.returncode == 0, second.stderr
-    lines = open(json.loads(second.stdout)["outputs"]["job.result"]).read().splitlines()
+    lines = read_text(json.loads(second.stdout)["outputs"]["job.result"]).splitlines()
     assert {line.split()[0] for line in lines} == {"v2"}
 
 
@@ -193,7 +194,7 @@ def test_worker_killed_mid_job_loses_nothing(tmp_path, job_folder):
         gone, alive = psutil.wait_procs(tree, timeout=10)
         assert not alive
     doc = json.loads(out)
-    lines = open(doc["outputs"]["job.result"]).read().splitlines()
+    lines = read_text(doc["outputs"]["job.result"]).splitlines()
     assert [int(x) for x in lines] == list(range(1200))  # nothing lost, nothing twice, in order
     assert doc["steps"]["job"]["counts"]["failed_mini_batches"] == 0
 
@@ -238,7 +239,7 @@ def test_a_worker_joining_mid_job_gets_work(tmp_path, job_folder):
             late.wait(timeout=30)
         assert driver.returncode == 0, err
     doc = json.loads(out)
-    lines = open(doc["outputs"]["job.result"]).read().splitlines()
+    lines = read_text(doc["outputs"]["job.result"]).splitlines()
     assert [int(x) for x in lines] == list(range(3000))
     import csv
 

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from tests.helpers.cluster import dask_cluster, wait_for_workers
+from tests.helpers.files import read_text, write_text
 
 moto_server = pytest.importorskip("moto.server")
 s3fs = pytest.importorskip("s3fs")
@@ -55,15 +56,11 @@ def test_s3_input_and_output_on_cluster(s3, job_folder, tmp_path):
     yml = job_folder.parallel_yaml(
         {"type": "mltable", "path": "s3://bucket/table", "mode": "direct"}, mini_batch_size="1kb"
     )
-    doc = (
-        open(yml)
-        .read()
-        .replace(
-            "result:\n    type: uri_file",
-            "result:\n    type: uri_file\n    path: s3://bucket/out/result.txt",
-        )
+    doc = read_text(yml).replace(
+        "result:\n    type: uri_file",
+        "result:\n    type: uri_file\n    path: s3://bucket/out/result.txt",
     )
-    open(yml, "w").write(doc)
+    write_text(yml, doc)
     # workers see the store with their own credentials (here: the environment they started in)
     with dask_cluster(tmp_path / "cluster", n_workers=2) as (address, _):
         wait_for_workers(address, 2)

@@ -7,6 +7,7 @@ import fsspec
 import pytest
 
 from daskprs.data import list_input_files, load_mltable, load_piece, plan_mini_batches
+from tests.helpers.files import read_text
 
 
 def test_memory_folder_file_list_downloads_local_copies():
@@ -18,7 +19,7 @@ def test_memory_folder_file_list_downloads_local_copies():
     pieces = plan_mini_batches("memory://inputs-x", 2)
     local = [p for piece in pieces for p in load_piece(piece)]
     assert all(os.path.isfile(p) for p in local)
-    assert [open(p).read() for p in local] == ["a.txt", "b.txt", "sub/c.txt"]
+    assert [read_text(p) for p in local] == ["a.txt", "b.txt", "sub/c.txt"]
 
 
 def test_memory_mltable_folder_of_csv():

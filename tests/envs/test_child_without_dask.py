@@ -15,6 +15,7 @@ import pytest
 from daskprs.data import load_mltable, plan_mini_batches
 from daskprs.runtime.process import EntryProcess
 from daskprs.runtime.protocol import RUN_DONE, ProcessConfig
+from tests.helpers.files import read_text
 
 BLOCKED = ("dask", "distributed", "cloudpickle")
 
@@ -119,7 +120,7 @@ def test_entry_process_runs_without_dask_distributed_cloudpickle(tmp_path, no_da
             rec = proc.run(piece, 1)
             assert rec.status == RUN_DONE, (
                 rec.error,
-                rec.error_file and open(rec.error_file).read(),
+                rec.error_file and read_text(rec.error_file),
             )
             assert rec.succeeded == rec.total > 0
             rows += rec.total

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 from distributed import Client
 
@@ -25,6 +26,12 @@ def dask_cluster(workdir: Path, n_workers: int = 2, tls: dict | None = None, nth
     if tls:
         tls_args = ["--tls-ca-file", tls["ca"], "--tls-cert", tls["cert"], "--tls-key", tls["key"]]
     env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
+    logs: list[IO[str]] = []  # the processes' stderr files, closed when the cluster stops
+
+    def log(name: str) -> IO[str]:
+        logs.append(open(workdir / name, "w"))  # noqa: SIM115 - closed in the finally below
+        return logs[-1]
+
     procs = [
         subprocess.Popen(
             _dask(
@@ -43,7 +50,7 @@ def dask_cluster(workdir: Path, n_workers: int = 2, tls: dict | None = None, nth
             cwd=workdir,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open(workdir / "scheduler.log", "w"),
+            stderr=log("scheduler.log"),
         )
     ]
     deadline = time.time() + 60
@@ -73,7 +80,7 @@ def dask_cluster(workdir: Path, n_workers: int = 2, tls: dict | None = None, nth
                 cwd=wdir,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=open(workdir / f"worker{i}.log", "w"),
+                stderr=log(f"worker{i}.log"),
             )
         )
     import json
@@ -89,6 +96,9 @@ def dask_cluster(workdir: Path, n_workers: int = 2, tls: dict | None = None, nth
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
+        for fh in logs:
+            fh.close()
 
 
 def wait_for_workers(address: str, n: int, security=None) -> None:

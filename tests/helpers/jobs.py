@@ -89,6 +89,12 @@ def read_lines(path: str | os.PathLike) -> list[str]:
         return fh.read().splitlines()
 
 
+def stop_driver(driver: subprocess.Popen) -> None:
+    """SIGKILL a driver started by :func:`start_driver` and close its pipes."""
+    driver.kill()
+    driver.communicate()
+
+
 def start_driver(yml, run_dir, *extra: str, **popen) -> subprocess.Popen:
     """`daskprs job create` as a background process (to kill it, or to change the cluster under
     it); stdout and stderr are pipes unless given."""

@@ -6,6 +6,7 @@ import csv
 import os
 
 import daskprs
+from tests.helpers.files import read_text
 from tests.helpers.jobs import read_lines
 
 TABLE = {"type": "mltable", "path": "./table", "mode": "direct"}
@@ -54,10 +55,8 @@ def test_tabular_job_output_in_input_order_exactly_once(job_folder, client, tmp_
     summary = result.steps["job"].summary()
     assert summary["counts"]["succeeded_items"] == 1600
     logs = result.steps["job"].logs_dir
-    assert (
-        open(os.path.join(logs, "job_result.txt"))
-        .read()
-        .startswith("The ParallelRunStep processed all mini batches.")
+    assert read_text(os.path.join(logs, "job_result.txt")).startswith(
+        "The ParallelRunStep processed all mini batches."
     )
     assert os.path.exists(os.path.join(logs, "readme.txt"))
     assert any(n.startswith("job_progress_overview.") for n in os.listdir(logs))
@@ -65,7 +64,7 @@ def test_tabular_job_output_in_input_order_exactly_once(job_folder, client, tmp_
     outdir = os.path.join(tmp_path / "run", "job", "outputs")
     inits = [n for n in os.listdir(outdir) if n.startswith("init-")]
     assert 1 <= len(inits) <= 2
-    argv = open(os.path.join(outdir, inits[0])).read()
+    argv = read_text(os.path.join(outdir, inits[0]))
     assert "--mini_batch_size 3072" in argv and argv.endswith("--model m1 --x 1")
 
 
@@ -118,14 +117,14 @@ def test_threshold_crossed_fails_with_cause_and_counts(job_folder, client, tmp_p
     assert "mini_batch_error_threshold 1" in first and "failed mini batches is" in first
     assert "Open " in second and "user/error" in second
     assert not os.path.exists(tmp_path / "run" / "job" / "outputs" / "result")
-    errors = open(os.path.join(step.logs_dir, "job_error.txt")).read()
+    errors = read_text(os.path.join(step.logs_dir, "job_error.txt"))
     assert "run() on mini batch" in errors
     tb_files = [
         os.path.join(r, f)
         for r, _, fs in os.walk(os.path.join(step.logs_dir, "user", "error"))
         for f in fs
     ]
-    assert any("ValueError: bad batch" in open(p).read() for p in tb_files)
+    assert any("ValueError: bad batch" in read_text(p) for p in tb_files)
 
 
 def test_failures_below_threshold_complete_and_are_counted(job_folder, client, tmp_path):
@@ -184,7 +183,7 @@ def test_environment_entry_script_helper_perf_logs_and_copy_to_parent(job_folder
 
     def texts(sub):
         root = os.path.join(logs, "user", sub)
-        return "".join(open(os.path.join(r, f)).read() for r, _, fs in os.walk(root) for f in fs)
+        return "".join(read_text(os.path.join(r, f)) for r, _, fs in os.walk(root) for f in fs)
 
     assert "mini batch of" in texts("entry_script_log") and "|INFO|" in texts("entry_script_log")
     assert "hello from run" in texts("stdout") and "root logger line" in texts("stdout")
@@ -196,9 +195,9 @@ def test_environment_entry_script_helper_perf_logs_and_copy_to_parent(job_folder
         for n in nodes
     )
     parent = tmp_path / "run" / "logs" / "job"
-    assert (parent / "job_result.txt").read_text() == open(
+    assert (parent / "job_result.txt").read_text() == read_text(
         os.path.join(logs, "job_result.txt")
-    ).read()
+    )
 
 
 def test_embedded_cluster_and_dashboard_listen_on_loopback_only():

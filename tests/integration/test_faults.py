@@ -8,6 +8,7 @@ import os
 import pytest
 
 import daskprs
+from tests.helpers.files import read_text
 from tests.helpers.jobs import read_lines
 from tests.helpers.leaks import entry_processes
 
@@ -220,7 +221,7 @@ def test_shutdown_raising_is_logged_and_the_job_completes(job_folder, client, tm
     result = daskprs.run(str(yml), client=client, run_dir=str(tmp_path / "run"), progress=False)
     step = result.steps["job"]
     assert result.status == "Completed", step.cause
-    errors = open(os.path.join(step.logs_dir, "job_error.txt")).read()
+    errors = read_text(os.path.join(step.logs_dir, "job_error.txt"))
     assert "shutdown() raised" in errors
 
 

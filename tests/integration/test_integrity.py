@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 import daskprs
-from tests.helpers.jobs import read_lines, start_driver, wait_for_commits
+from tests.helpers.jobs import read_lines, start_driver, stop_driver, wait_for_commits
 from tests.helpers.leaks import (
     SESSION_MARK,
     entry_processes,
@@ -285,7 +285,7 @@ def test_a_second_driver_on_the_same_run_dir_is_refused(job_folder, tmp_path):
         out, err = first.communicate(timeout=300)
     finally:
         if first.poll() is None:
-            first.kill()
+            stop_driver(first)
     assert first.returncode == 0, err
     doc = json.loads(out)
     assert ids_of(doc["outputs"]["job.result"]) == list(range(3000))
@@ -311,8 +311,7 @@ def test_sigterm_and_sigkill_leave_a_true_status_and_resume_completes(job_folder
     # SIGKILL: job.json still says Running, `job show` sees the dead driver
     driver = start_driver(yml, run_dir, "--resume")
     wait_for_commits(run_dir, 8)
-    driver.kill()
-    driver.wait()
+    stop_driver(driver)
     assert json.loads((run_dir / "job.json").read_text())["status"] == "Running"
     show = cli("show", "--run-dir", str(run_dir))
     assert show.returncode == 1
@@ -340,8 +339,7 @@ def test_resume_with_a_changed_plan_is_refused_unless_forced(job_folder, tmp_pat
     run_dir = tmp_path / "r"
     driver = start_driver(yml, run_dir)
     wait_for_commits(run_dir, 4)
-    driver.kill()
-    driver.wait()
+    stop_driver(driver)
     changed = job_folder.parallel_yaml(TABLE, mini_batch_size="4kb", instance_count=1)
     refused = cli("create", "--file", str(changed), "--run-dir", str(run_dir), "--resume", "-q")
     assert refused.returncode == 2
@@ -366,8 +364,7 @@ def test_resume_refuses_a_changed_input_file(job_folder, tmp_path):
     run_dir = tmp_path / "r"
     driver = start_driver(yml, run_dir)
     wait_for_commits(run_dir, 2)
-    driver.kill()
-    driver.wait()
+    stop_driver(driver)
     with open(table / "part0.csv", "a") as fh:
         fh.write("600,1.5,2.5,3.5\n")
     refused = cli("create", "--file", str(yml), "--run-dir", str(run_dir), "--resume", "-q")

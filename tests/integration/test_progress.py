@@ -35,7 +35,7 @@ def test_terminal_gets_a_live_progress_bar(job_folder, tmp_path):
             "--run-dir",
             str(tmp_path / "r"),
         ],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=slave,
     )
     os.close(slave)

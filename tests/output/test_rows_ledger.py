@@ -7,6 +7,7 @@ from daskprs.engine.ledger import Ledger
 from daskprs.output.assemble import assemble
 from daskprs.output.rows import UnsupportedReturn, format_rows
 from daskprs.runtime.protocol import RUN_DONE, RUN_EXCEPTION, AttemptRecord
+from tests.helpers.files import read_text
 
 
 def test_list_rows_are_str_plus_newline():
@@ -56,7 +57,7 @@ def test_assemble_in_order_with_single_header(tmp_path):
     ]
     target = str(tmp_path / "out" / "result.txt")
     assert assemble(str(parts), recs, target, header=True) == 12
-    assert open(target).read() == "n s\n1 x\n2 y\n3 z\n"
+    assert read_text(target) == "n s\n1 x\n2 y\n3 z\n"
     assemble(str(parts), recs, target, header=False)
-    assert open(target).read() == "1 x\n2 y\n3 z\n"
+    assert read_text(target) == "1 x\n2 y\n3 z\n"
     assert os.listdir(tmp_path / "out") == ["result.txt"]  # no temporary file left

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from daskprs.report import write_report
 from tests.helpers.browser import copy_run, render, visible_text
+from tests.helpers.files import read_text, write_text
 
 
 def csv_rows(run_dir: str, step: str) -> list[dict[str, str]]:
@@ -74,9 +75,9 @@ def test_completed_pipeline_report(chromium, completed_run, tmp_path):
 
 
 def test_failed_pipeline_report_shows_the_cause_and_the_traceback(chromium, failed_run, tmp_path):
-    job = json.load(open(os.path.join(failed_run, "job.json")))
+    job = json.loads(read_text(os.path.join(failed_run, "job.json")))
     assert job["status"] == "Failed"
-    result_lines = open(os.path.join(failed_run, "score", "logs", "job_result.txt")).read()
+    result_lines = read_text(os.path.join(failed_run, "score", "logs", "job_result.txt"))
     cause = result_lines.splitlines()[0]
     assert "mini_batch_error_threshold" in cause
 
@@ -106,7 +107,7 @@ def test_failed_pipeline_report_shows_the_cause_and_the_traceback(chromium, fail
         assert 'File "' in row and "score.py" in row  # the user's frame, from the file
         (href,) = re.findall(r'href="([^"]+)"', row)
         target = os.path.join(failed_run, unquote(href))
-        assert "/user/error/" in target and "Traceback" in open(target).read()
+        assert "/user/error/" in target and "Traceback" in read_text(target)
 
     # the "open this first" file of job_result.txt is a working link in the alert
     alert_html = page.dom[page.dom.index('id="failure"') : page.dom.index('id="pipeline"')]
@@ -119,14 +120,14 @@ def test_running_run_report(completed_run, tmp_path):
     written yet and the CSV ends in a half-written line."""
     run = copy_run(completed_run, tmp_path / "running")
     job_json = os.path.join(run, "job.json")
-    doc = json.load(open(job_json))
+    doc = json.loads(read_text(job_json))
     doc.update(status="Running", steps={}, seconds=0)
-    json.dump(doc, open(job_json, "w"))
+    write_text(job_json, json.dumps(doc))
     logs = os.path.join(run, "score", "logs")
     os.remove(os.path.join(logs, "job_result.txt"))
     os.remove(os.path.join(logs, "job_error.txt"))
     csv_path = os.path.join(logs, "sys", "job_report", "processed_mini-batches.csv")
-    header, *rows = open(csv_path).read().splitlines(keepends=True)
+    header, *rows = read_text(csv_path).splitlines(keepends=True)
     first_try = [r for r in rows if r.startswith("0,1,")]  # mini batch 0 failed its 1st attempt
     done = [r for r in rows if ",RUN_DONE," in r and not r.startswith("0,")]
     with open(csv_path, "w") as fh:
@@ -135,7 +136,7 @@ def test_running_run_report(completed_run, tmp_path):
     shutil.rmtree(os.path.join(run, "count"), ignore_errors=True)
 
     # no browser needed here: the page has no script, so the DOM is the file
-    dom = open(write_report(run), encoding="utf-8").read()
+    dom = read_text(write_report(run), encoding="utf-8")
     text = visible_text(dom)
     assert re.search(r"report-demo\s+Running", text)
     assert "still running" in text

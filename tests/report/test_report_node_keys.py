@@ -15,6 +15,7 @@ from daskprs.report import write_report
 from daskprs.spec import load_job
 from daskprs.spec.model import node_metadata
 from tests.helpers.browser import visible_text
+from tests.helpers.files import read_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "oracle_spec"
 
@@ -70,7 +71,7 @@ def test_job_json_and_the_report_show_them(tmp_path, job_folder, client):
     assert recorded["tags"] == {"team": "ml"} and recorded["properties"] == {
         "owner": "data-science"
     }
-    html = open(write_report(str(tmp_path / "run")), encoding="utf-8").read()
+    html = read_text(write_report(str(tmp_path / "run")), encoding="utf-8")
     step = html[html.index('data-step="job"') :]
     text = visible_text(step)
     assert "Nightly scoring" in text and "scores the table, one row per line" in text

@@ -17,6 +17,7 @@ from daskprs.report.rundir import load_run, traceback_excerpt
 from daskprs.report.svg import nice_ticks
 from daskprs.spec.load import load_job
 from tests.helpers.browser import visible_text
+from tests.helpers.files import read_text, write_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "oracle_spec"
 CSV_HEADER = (
@@ -36,7 +37,7 @@ def make_run(root, spec, steps=None, status="Completed", csv_rows=(), step="job"
 
 
 def rendered(run_dir: str) -> tuple[str, str]:
-    html = open(write_report(run_dir), encoding="utf-8").read()
+    html = read_text(write_report(run_dir), encoding="utf-8")
     return html, visible_text(html)
 
 
@@ -89,9 +90,9 @@ def test_component_settings_come_from_the_recorded_plan(tmp_path):
     job = load_job(str(CORPUS / "ok_node_keys_component.yml"))
     spec = {"type": "pipeline", "jobs": {"score": {"component": "./gone.yml"}}}
     run = make_run(tmp_path, spec, status="Running", step="score")
-    doc = json.loads(open(os.path.join(run, "job.json")).read())
+    doc = json.loads(read_text(os.path.join(run, "job.json")))
     doc["plan"] = plan_record(job)
-    open(os.path.join(run, "job.json"), "w").write(json.dumps(doc))
+    write_text(os.path.join(run, "job.json"), json.dumps(doc))
     view = load_run(run)
     assert view.problems == []  # the component file is not read (here it does not exist)
     score = {s.name: s for s in view.steps}["score"]

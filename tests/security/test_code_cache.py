@@ -12,6 +12,7 @@ import pytest
 
 from daskprs import private
 from daskprs.runtime.code import pack, unpack
+from tests.helpers.files import read_text
 
 
 @pytest.fixture
@@ -49,9 +50,7 @@ def test_unchanged_cache_is_reused(code):
 )
 def test_a_changed_cache_is_unpacked_again(code, tamper):
     folder = _unpack(code)
-    original = {
-        p: open(os.path.join(folder, p), "rb").read() for p in ("score.py", "pkg/helper.py")
-    }
+    original = {p: read_text(os.path.join(folder, p), "rb") for p in ("score.py", "pkg/helper.py")}
     tamper(Path(folder))
     again = _unpack(code)
     assert again == folder
@@ -60,7 +59,7 @@ def test_a_changed_cache_is_unpacked_again(code, tamper):
     )
     assert found == ["pkg/helper.py", "score.py"]
     for rel, data in original.items():
-        assert open(os.path.join(again, rel), "rb").read() == data
+        assert read_text(os.path.join(again, rel), "rb") == data
 
 
 def test_pycache_is_removed_on_reuse(code):

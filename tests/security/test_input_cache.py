@@ -20,6 +20,7 @@ import pytest
 import daskprs
 from daskprs import private
 from daskprs.data import input_cache
+from tests.helpers.files import read_text
 from tests.helpers.jobs import JobFolder
 
 
@@ -77,12 +78,12 @@ def test_a_changed_file_is_downloaded_again(server):
     root, url, handler = server
     write(root / "data.txt", "version one\n", 1_700_000_000)
     first = input_cache.local_copy(f"{url}/data.txt")
-    assert open(first).read() == "version one\n"
+    assert read_text(first) == "version one\n"
     again = input_cache.local_copy(f"{url}/data.txt")
     assert again == first and handler.counts["GET", "/data.txt"] == 1  # reused
     write(root / "data.txt", "version two\n", 1_700_000_100)  # same size, newer
     changed = input_cache.local_copy(f"{url}/data.txt")
-    assert open(changed).read() == "version two\n"
+    assert read_text(changed) == "version two\n"
     assert handler.counts["GET", "/data.txt"] == 2
 
 
@@ -99,9 +100,9 @@ def test_a_server_without_versions_gets_no_reuse(server):
     root, url, handler = server
     handler.versions = False
     write(root / "data.txt", "one\n", 1_700_000_000)
-    assert open(input_cache.local_copy(f"{url}/data.txt")).read() == "one\n"
+    assert read_text(input_cache.local_copy(f"{url}/data.txt")) == "one\n"
     write(root / "data.txt", "two\n", 1_700_000_000)  # same size, same time
-    assert open(input_cache.local_copy(f"{url}/data.txt")).read() == "two\n"
+    assert read_text(input_cache.local_copy(f"{url}/data.txt")) == "two\n"
     assert handler.counts["GET", "/data.txt"] == 2
 
 
@@ -126,7 +127,7 @@ def test_stale_versions_are_pruned(server, monkeypatch):
 
 def _job(tmp_path, url) -> JobFolder:
     jf = JobFolder(tmp_path / "job")
-    jf.script("def run(mini_batch):\n    return [open(p).read().strip() for p in mini_batch]\n")
+    jf.script("def run(mini_batch):\n    return [read_text(p).strip() for p in mini_batch]\n")
     jf.parallel_yaml(
         {"type": "uri_file", "path": f"{url}/data.txt"}, instance_count=1, mini_batch_size="1"
     )

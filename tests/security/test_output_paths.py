@@ -18,6 +18,7 @@ from daskprs.errors import PipelineSpecError
 from daskprs.output.assemble import assemble
 from daskprs.runtime.protocol import AttemptRecord
 from daskprs.spec.output_paths import check_run_outputs
+from tests.helpers.files import read_text
 from tests.helpers.jobs import JobFolder
 
 SCORE = "def run(mini_batch):\n    return [f'{len(mini_batch)} rows']\n"
@@ -40,7 +41,7 @@ def job_with_output(jf: JobFolder, path: str, typ: str = "uri_file", **settings)
 
 
 def digest(path) -> str:
-    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+    return hashlib.sha256(read_text(path, "rb")).hexdigest()
 
 
 def validate(yml, *extra, capsys):

@@ -18,6 +18,7 @@ import daskprs
 from daskprs.cli import main
 from daskprs.errors import PipelineSpecError
 from daskprs.spec.redact import redact
+from tests.helpers.files import read_text
 from tests.helpers.jobs import JobFolder
 
 SECRET = "s3cr3t-T0KEN-4f9a"
@@ -69,7 +70,7 @@ def test_secrets_are_redacted_everywhere_the_run_writes(folder, tmp_path):
         assert set(fh.read().split()) == {DIGEST}
     # ... and nothing daskprs wrote or printed holds it
     assert SECRET not in proc.stdout and SECRET not in proc.stderr
-    leaks = [p for p in _files(run_dir) if SECRET.encode() in open(p, "rb").read()]
+    leaks = [p for p in _files(run_dir) if SECRET.encode() in read_text(p, "rb")]
     assert leaks == []
     job_json = json.loads((run_dir / "job.json").read_text())
     assert job_json["spec"]["environment_variables"] == {"SECRET_TOKEN": "***", "PLAIN": "***"}
