@@ -127,7 +127,7 @@ def test_stale_versions_are_pruned(server, monkeypatch):
 
 def _job(tmp_path, url) -> JobFolder:
     jf = JobFolder(tmp_path / "job")
-    jf.script("def run(mini_batch):\n    return [read_text(p).strip() for p in mini_batch]\n")
+    jf.script("def run(mini_batch):\n    return [open(p).read().strip() for p in mini_batch]\n")
     jf.parallel_yaml(
         {"type": "uri_file", "path": f"{url}/data.txt"}, instance_count=1, mini_batch_size="1"
     )
