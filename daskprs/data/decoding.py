@@ -17,11 +17,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from daskprs.data.model import ENCODINGS
+from daskprs.data.paths import open_binary
 from daskprs.errors import MLTableError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _CHUNK = 1 << 20
-_UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read as UTF-8 by daskprs.data.readers
+_UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read as UTF-8 by the text formats
 
 
 def first_bad_byte(
@@ -29,8 +31,6 @@ def first_bad_byte(
 ) -> tuple[int, int] | None:
     """(offset, byte) of the first byte of ``path`` at or after the record starting at or
     after ``start`` that ``codec`` cannot decode; None when it all decodes."""
-    from daskprs.data.readers import open_binary
-
     decoder = codecs.getincrementaldecoder(codec)("strict")
     with open_binary(path, storage_options, text_file=True) as f:
         pos = 0
@@ -69,8 +69,6 @@ def undecodable(path: str, table: Any, start: int = 0) -> MLTableError:
         if found is not None
         else f"a byte at or after byte offset {start}"
     )
-    from daskprs.data.mltable_spec import ENCODINGS
-
     return MLTableError(
         f"{path}: {where} cannot be decoded as {reader.encoding}: the file is not "
         f"{reader.encoding} text, or mixes encodings. Set encoding to the file's own "

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from daskprs.data.mltable_model import (
+from daskprs.data.model import (
     ENCODINGS,
     HEADER_MODES,
     READERS,

@@ -1,5 +1,5 @@
 """The MLTable file: parse with pyyaml, validate, and freeze into :class:`MLTable` (the
-model is :mod:`daskprs.data.mltable_model`; its names are importable from here too).
+model is :mod:`daskprs.data.model`).
 
 Keys, defaults and allowed values follow the ``mltable`` library's JSON schema
 (``mltable/schema/MLTable.json``) and its ``from_*`` helpers. Every problem is an
@@ -14,44 +14,22 @@ from typing import Any
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.data import paths as _paths
-from daskprs.data.mltable_model import (
-    ENCODINGS,
-    HEADER_MODES,
+from daskprs.data.mltable_options import READER_PARSERS, MLTableContext, parse_transform
+from daskprs.data.model import (
     MLTABLE_FILE_NAME,
     READERS,
-    SIMPLE_TYPES,
     TOP_LEVEL_KEYS,
     TRANSFORMS,
-    ColumnSelector,
-    ColumnType,
     MLTable,
     PathSpec,
     Reader,
     Transform,
 )
-from daskprs.data.mltable_options import READER_PARSERS, MLTableContext, parse_transform
 from daskprs.errors import MLTableError
-from daskprs.spec import safe_yaml
 
-__all__ = [
-    "MLTABLE_FILE_NAME",
-    "HEADER_MODES",
-    "ENCODINGS",
-    "SIMPLE_TYPES",
-    "READERS",
-    "TRANSFORMS",
-    "TOP_LEVEL_KEYS",
-    "PathSpec",
-    "ColumnSelector",
-    "ColumnType",
-    "Transform",
-    "Reader",
-    "MLTable",
-    "load_mltable",
-    "parse_mltable",
-    "parse_transformations",
-]
+__all__ = ["MLTable", "load_mltable", "parse_mltable", "parse_transformations"]
 
 
 def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> MLTable:

@@ -1,6 +1,7 @@
 """``read_delta_lake`` through the ``deltalake`` package (an optional extra).
 
-The Delta log names the parquet files of the requested version; they are planned like any
+The Delta log names the parquet files of the requested version; planning resolves the table
+to ``read_parquet`` over those files (:meth:`DeltaLake.resolve`), planned and read like any
 parquet input (row groups merged up to the size).
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from daskprs.data.mltable_spec import MLTable
+from daskprs.data.formats.parquet import Parquet
+from daskprs.data.model import MLTable, PathSpec, Reader
 from daskprs.errors import MLTableError
 
 
@@ -53,22 +55,25 @@ def delta_files(table: MLTable) -> list[str]:
     return [u[len("file://") :] if u.startswith("file://") else u for u in uris]
 
 
-def plan_delta(
-    table: MLTable, size: int, partition_keys: list[str] | None, work_dir: str | None
-) -> list[Any]:
-    from daskprs.data.mltable_spec import PathSpec, Reader
-    from daskprs.data.planning import plan_table
+class DeltaLake(Parquet):
+    """A Delta table: resolved to its parquet files; never read as itself."""
 
-    reader = table.reader
-    assert reader is not None
-    files = delta_files(table)
-    if not files:
-        raise MLTableError(
-            "the Delta table has no data files", file=table.source_file, key=reader.key
+    name = "read_delta_lake"
+
+    def resolve(self, table: MLTable) -> MLTable:
+        reader = table.reader
+        assert reader is not None
+        files = delta_files(table)
+        if not files:
+            raise MLTableError(
+                "the Delta table has no data files", file=table.source_file, key=reader.key
+            )
+        include = reader.include_path_column
+        return replace(
+            table,
+            paths=tuple(PathSpec("file", f, f, "paths[0].folder") for f in files),
+            reader=Reader("read_parquet", reader.key, include_path_column=include),
         )
-    as_parquet = replace(
-        table,
-        paths=tuple(PathSpec("file", f, f, "paths[0].folder") for f in files),
-        reader=Reader("read_parquet", reader.key, include_path_column=reader.include_path_column),
-    )
-    return plan_table(as_parquet, size, partition_keys, work_dir)
+
+
+DELTA_LAKE = DeltaLake()
