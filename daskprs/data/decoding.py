@@ -78,28 +78,26 @@ def undecodable(path: str, table: Any, start: int = 0) -> MLTableError:
     )
 
 
-def part_errors(read: F) -> F:
-    """``read(part, table, ...)`` raising :func:`undecodable` instead of UnicodeDecodeError."""
+def _reporting(read: F, where: Callable[[Any], tuple[str, int]]) -> F:
+    """``read(first, table, ...)`` raising :func:`undecodable` instead of UnicodeDecodeError;
+    ``where(first)``: the file and the byte offset its scan for the bad byte starts at."""
 
     @functools.wraps(read)
-    def wrapper(part: Any, table: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(first: Any, table: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return read(part, table, *args, **kwargs)
+            return read(first, table, *args, **kwargs)
         except UnicodeDecodeError:
-            start = part.offset if part.length is not None else 0
-            raise undecodable(part.path, table, start) from None
+            path, start = where(first)
+            raise undecodable(path, table, start) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def part_errors(read: F) -> F:
+    """For ``read(part, table, ...)``: the bad byte is searched from the part's start."""
+    return _reporting(read, lambda part: (part.path, part.offset if part.length is not None else 0))
 
 
 def file_errors(read: F) -> F:
-    """``read(path, table, ...)`` raising :func:`undecodable` instead of UnicodeDecodeError."""
-
-    @functools.wraps(read)
-    def wrapper(path: str, table: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return read(path, table, *args, **kwargs)
-        except UnicodeDecodeError:
-            raise undecodable(path, table) from None
-
-    return wrapper  # type: ignore[return-value]
+    """For ``read(path, table, ...)``: the bad byte is searched from the file's start."""
+    return _reporting(read, lambda path: (path, 0))
