@@ -16,10 +16,10 @@ import yaml
 
 import daskprs.safe_yaml as safe_yaml
 from daskprs.data import paths as _paths
-from daskprs.data.mltable_options import READER_PARSERS, MLTableContext, parse_transform
+from daskprs.data.formats import READERS, get_format
+from daskprs.data.mltable_options import MLTableContext, parse_transform
 from daskprs.data.model import (
     MLTABLE_FILE_NAME,
-    READERS,
     TOP_LEVEL_KEYS,
     TRANSFORMS,
     MLTable,
@@ -196,7 +196,7 @@ def _transformations(ctx: MLTableContext, raw: Any) -> tuple[Reader | None, tupl
                 raise ctx.error(
                     key, f"a second reader; an MLTable has one reader and already has {reader.name}"
                 )
-            reader = READER_PARSERS[name](ctx, name, args, key)
+            reader = get_format(name).options(ctx, args, key)
         elif name in TRANSFORMS:
             if isinstance(item, str) and name != "extract_columns_from_partition_format":
                 raise ctx.error(key, "this transformation needs options")

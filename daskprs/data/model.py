@@ -2,8 +2,8 @@
 ``daskprs.data`` imports its data types from here, never from another implementation module.
 
 - the MLTable file as daskprs holds it (:class:`MLTable`, :class:`Reader`, :class:`Transform`,
-  ...) and the names the ``mltable`` library's JSON schema allows (readers, transformations,
-  header modes, encodings); :mod:`daskprs.data.mltable_spec` builds them from YAML;
+  ...) and the names the ``mltable`` library's JSON schema allows (transformations, header
+  modes, encodings; the readers are the formats': :data:`daskprs.data.formats.READERS`); :mod:`daskprs.data.mltable_spec` builds them from YAML;
 - what planning produces: :class:`Part` (one slice of one file), :class:`TableSchema` (the
   table's columns and planned kinds) and :class:`MiniBatchPiece` (one mini batch).
 
@@ -45,7 +45,6 @@ ENCODINGS = {
     "windows-1252": "cp1252",
 }
 SIMPLE_TYPES = ("string", "int", "float", "boolean", "stream_info")
-READERS = ("read_delimited", "read_parquet", "read_json_lines", "read_delta_lake")
 TRANSFORMS = (
     "take",
     "skip",

@@ -1,8 +1,7 @@
 """The MLTable readers daskprs can read, one :class:`~daskprs.data.formats.base.Format` each,
 registered by reader name in :data:`FORMATS` (as fsspec registers its filesystems).
 
-Everything format-specific (options aside: :mod:`daskprs.data.mltable_options`) is behind the
-``Format`` interface; planning and loading look the format up with :func:`get_format` and never
+Everything format-specific, its options included, is behind the ``Format`` interface; planning and loading look the format up with :func:`get_format` and never
 compare reader names. A new format is one module here and one line in :data:`FORMATS`.
 """
 
@@ -17,9 +16,13 @@ from daskprs.data.formats.parquet import PARQUET
 FORMATS: dict[str, Format] = {f.name: f for f in (DELIMITED, PARQUET, JSON_LINES, DELTA_LAKE)}
 
 
+# the reader transformations an MLTable file may name
+READERS: tuple[str, ...] = tuple(FORMATS)
+
+
 def get_format(reader_name: str) -> Format:
     """The format of a reader transformation (``read_delimited``, ``read_parquet``, ...)."""
     return FORMATS[reader_name]
 
 
-__all__ = ["FORMATS", "Format", "get_format"]
+__all__ = ["FORMATS", "READERS", "Format", "get_format"]

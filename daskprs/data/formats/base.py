@@ -1,6 +1,7 @@
 """The :class:`Format` interface: what planning and loading need from one MLTable reader.
 
-Planning calls, once per table: :meth:`Format.resolve` (the table to plan; ``read_delta_lake``
+Parsing calls :meth:`Format.options` (the reader's options, checked). Planning calls, once
+per table: :meth:`Format.resolve` (the table to plan; ``read_delta_lake``
 becomes ``read_parquet`` over the files of its log), :meth:`Format.inspect` (per-file metadata
 read once, e.g. parquet footers), :meth:`Format.schema` (columns and planned kinds),
 :meth:`Format.head` (the first rows, for the output's dtypes) and :meth:`Format.parts` (the
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from daskprs.data import column_types, paths, scan
+from daskprs.data.mltable_options import MLTableContext
 from daskprs.data.model import MLTable, Part, Reader, TableSchema
 from daskprs.data.slices import UTF8
 
@@ -31,6 +33,10 @@ class Format:
     # partition formats written before the reader are read as columns of the file (typed by
     # the reader's inference); otherwise they are appended (daskprs.data.partitions)
     reads_inline_partitions: bool = False
+
+    def options(self, ctx: MLTableContext, raw: Any, key: str) -> Reader:
+        """The reader's options as written at ``key`` of the MLTable file, checked."""
+        raise NotImplementedError
 
     def resolve(self, table: MLTable) -> MLTable:
         """The table planning reads (its reader may be another format's)."""

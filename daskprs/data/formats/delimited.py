@@ -18,11 +18,29 @@ from daskprs.data import column_types, paths, scan, slices
 from daskprs.data.decoding import file_errors, part_errors
 from daskprs.data.formats import csv_parse
 from daskprs.data.formats.base import LineFormat, with_path_column
-from daskprs.data.model import MLTable, Part, Reader, TableSchema
+from daskprs.data.mltable_options import (
+    MLTableContext,
+    bool_option,
+    encoding_option,
+    inference_option,
+    path_column_option,
+)
+from daskprs.data.model import HEADER_MODES, MLTable, Part, Reader, TableSchema
 from daskprs.data.partitions import inline_partition_columns, inline_partition_values
 from daskprs.errors import MLTableError
 
 _HEADER_CHECK_FILES = 1000
+_DELIMITED_OPTIONS = (
+    "delimiter",
+    "header",
+    "support_multi_line",
+    "empty_as_string",
+    "encoding",
+    "include_path_column",
+    "path_column",
+    "infer_column_types",
+    "partition_size",
+)
 
 
 def split_line(line: bytes | str, reader: Reader) -> list[str]:
@@ -194,6 +212,37 @@ def delimited_schema(table: MLTable, files: list[str]) -> TableSchema:
 class Delimited(LineFormat):
     name = "read_delimited"
     reads_inline_partitions = True
+
+    def options(self, ctx: MLTableContext, raw: Any, key: str) -> Reader:
+        opts = ctx.options(raw, key, _DELIMITED_OPTIONS)
+        delim = opts.get("delimiter", ",")
+        if not isinstance(delim, str) or not 1 <= len(delim) <= 2:
+            raise ctx.error(
+                f"{key}.delimiter", f"expected a string of 1 or 2 characters, got {delim!r}"
+            )
+        header = opts.get("header", "all_files_same_headers")
+        if header not in HEADER_MODES:
+            raise ctx.error(
+                f"{key}.header",
+                f"unknown header mode {header!r}; valid modes are: {', '.join(HEADER_MODES)}",
+            )
+        infer, sample_size, overrides = inference_option(
+            ctx, opts.get("infer_column_types", True), key
+        )
+        return Reader(
+            name=self.name,
+            key=key,
+            delimiter=delim,
+            header=header,
+            encoding=encoding_option(ctx, opts, key),
+            support_multi_line=bool_option(ctx, opts, "support_multi_line", key, False),
+            empty_as_string=bool_option(ctx, opts, "empty_as_string", key, False),
+            include_path_column=bool_option(ctx, opts, "include_path_column", key, False),
+            path_column=path_column_option(ctx, opts, key),
+            infer_column_types=infer,
+            sample_size=sample_size,
+            type_overrides=overrides,
+        )
 
     def schema(self, table: MLTable, files: list[str], info: Any) -> TableSchema:
         return delimited_schema(table, files)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from daskprs.data.formats.parquet import Parquet
+from daskprs.data.mltable_options import MLTableContext, bool_option
 from daskprs.data.model import MLTable, PathSpec, Reader
 from daskprs.errors import MLTableError
 
@@ -60,6 +61,30 @@ class DeltaLake(Parquet):
 
     name = "read_delta_lake"
 
+    def options(self, ctx: MLTableContext, raw: Any, key: str) -> Reader:
+        opts = ctx.options(raw, key, ("version_as_of", "timestamp_as_of", "include_path_column"))
+        version = opts.get("version_as_of")
+        if version is not None and (
+            not isinstance(version, int) or isinstance(version, bool) or version < 0
+        ):
+            raise ctx.error(
+                f"{key}.version_as_of", f"expected a non-negative integer, got {version!r}"
+            )
+        ts = opts.get("timestamp_as_of")
+        if ts is not None and not isinstance(ts, str):
+            raise ctx.error(
+                f"{key}.timestamp_as_of", f"expected an RFC 3339 timestamp string, got {ts!r}"
+            )
+        if version is not None and ts is not None:
+            raise ctx.error(key, "give version_as_of or timestamp_as_of, not both")
+        return Reader(
+            name=self.name,
+            key=key,
+            version_as_of=version,
+            timestamp_as_of=ts,
+            include_path_column=bool_option(ctx, opts, "include_path_column", key, False),
+        )
+
     def resolve(self, table: MLTable) -> MLTable:
         reader = table.reader
         assert reader is not None
@@ -72,7 +97,7 @@ class DeltaLake(Parquet):
         return replace(
             table,
             paths=tuple(PathSpec("file", f, f, "paths[0].folder") for f in files),
-            reader=Reader("read_parquet", reader.key, include_path_column=include),
+            reader=Reader(Parquet.name, reader.key, include_path_column=include),
         )
 
 

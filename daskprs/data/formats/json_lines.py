@@ -19,8 +19,22 @@ import pyarrow.json as pajson
 from daskprs.data import column_types, scan, slices
 from daskprs.data.decoding import part_errors
 from daskprs.data.formats.base import LineFormat, with_path_column
-from daskprs.data.model import MLTable, Part, TableSchema
+from daskprs.data.mltable_options import (
+    MLTableContext,
+    bool_option,
+    encoding_option,
+    path_column_option,
+)
+from daskprs.data.model import MLTable, Part, Reader, TableSchema
 from daskprs.errors import MLTableError
+
+_JSON_LINES_OPTIONS = (
+    "invalid_lines",
+    "encoding",
+    "include_path_column",
+    "path_column",
+    "partition_size",
+)
 
 
 def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
@@ -220,6 +234,20 @@ def json_schema(table: MLTable, files: list[str]) -> TableSchema:
 
 class JsonLines(LineFormat):
     name = "read_json_lines"
+
+    def options(self, ctx: MLTableContext, raw: Any, key: str) -> Reader:
+        opts = ctx.options(raw, key, _JSON_LINES_OPTIONS)
+        invalid = opts.get("invalid_lines", "error")
+        if invalid not in ("error", "drop"):
+            raise ctx.error(f"{key}.invalid_lines", f"expected 'error' or 'drop', got {invalid!r}")
+        return Reader(
+            name=self.name,
+            key=key,
+            encoding=encoding_option(ctx, opts, key),
+            invalid_lines=invalid,
+            include_path_column=bool_option(ctx, opts, "include_path_column", key, False),
+            path_column=path_column_option(ctx, opts, key),
+        )
 
     def schema(self, table: MLTable, files: list[str], info: Any) -> TableSchema:
         return json_schema(table, files)

@@ -18,7 +18,13 @@ import pyarrow.parquet as pq
 
 from daskprs.data import column_types, paths, scan
 from daskprs.data.formats.base import Format, with_path_column
-from daskprs.data.model import MLTable, Part, TableSchema
+from daskprs.data.mltable_options import (
+    PATH_OPTIONS,
+    MLTableContext,
+    bool_option,
+    path_column_option,
+)
+from daskprs.data.model import MLTable, Part, Reader, TableSchema
 from daskprs.errors import MLTableError
 
 # The last row groups decoded for a row slice: the slices of one large row group are
@@ -258,6 +264,15 @@ def _parquet_parts(
 
 class Parquet(Format):
     name = "read_parquet"
+
+    def options(self, ctx: MLTableContext, raw: Any, key: str) -> Reader:
+        opts = ctx.options(raw, key, PATH_OPTIONS)
+        return Reader(
+            name=self.name,
+            key=key,
+            include_path_column=bool_option(ctx, opts, "include_path_column", key, False),
+            path_column=path_column_option(ctx, opts, key),
+        )
 
     def inspect(self, table: MLTable, files: list[str]) -> list[pq.FileMetaData]:
         return parquet_footers(table, files)
