@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from daskprs.data.filter_expr import compile_filter
 from daskprs.data.model import (
     ENCODINGS,
     SIMPLE_TYPES,
@@ -244,8 +245,6 @@ def parse_transform(ctx: MLTableContext, name: str, raw: Any, key: str) -> Trans
         return Transform(name, key, conversions=_conversions(ctx, raw, key))
     if name == "filter":
         expr = ctx.expect(raw, str, key, "a filter expression string, e.g. 'col(\"a\") > 3'")
-        from daskprs.data.filter_expr import compile_filter
-
         try:
             compile_filter(expr)
         except ValueError as exc:

@@ -10,6 +10,7 @@ table fails before any worker starts.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import yaml
@@ -27,6 +28,7 @@ from daskprs.data.model import (
     Reader,
     Transform,
 )
+from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
 
 __all__ = ["MLTable", "load_mltable", "parse_mltable", "parse_transformations"]
@@ -44,8 +46,6 @@ def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> ML
     if path.startswith("file://"):
         path = path[len("file://") :]
     if not _paths.is_url(path):
-        import os
-
         path = os.path.abspath(path)
     fs, root = _paths.get_fs(path, storage_options)
     if fs.isdir(root):
@@ -104,8 +104,6 @@ def parse_mltable(
         storage_options=storage_options,
     )
     if table.partition_format is not None:
-        from daskprs.data.partition_format import parse_partition_format
-
         for t in transforms:
             if t.name == "extract_columns_from_partition_format":
                 try:

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from daskprs.data.partition_format import parse_partition_format
+
 if TYPE_CHECKING:  # pyarrow is imported only where a schema is read (parsing stays light)
     import pyarrow as pa
 
@@ -158,8 +160,6 @@ class MLTable:
 
     @property
     def partition_keys(self) -> tuple[str, ...]:
-        from daskprs.data.partition_format import parse_partition_format
-
         for t in self.transforms:
             if t.name == "extract_columns_from_partition_format":
                 return parse_partition_format(t.partition_format).columns
