@@ -51,6 +51,7 @@ class Format:
         return None
 
     def schema(self, table: MLTable, files: list[str], info: Any) -> TableSchema:
+        """The table's columns and planned kinds (``info``: what :meth:`inspect` read)."""
         raise NotImplementedError
 
     def parts(
