@@ -5,7 +5,7 @@
 Each figure is the median of ``--repeat`` timings, with its ratio to a baseline timed in the
 same run (one process, no Dask):
 
-- YAML: ``daskprs.spec.safe_yaml.load`` vs ``yaml.safe_load`` on the iris pipeline (2 KB) and
+- YAML: ``daskprs.safe_yaml.load`` vs ``yaml.safe_load`` on the iris pipeline (2 KB) and
   on a 0.7 MB pipeline; refusing an alias bomb (9 levels of 9 aliases, 0.5 KB), a file over
   10 MB and ``/dev/urandom``, against loading the iris pipeline.
 - Code cache: reusing (verifying) an unpacked code folder vs unpacking it, for the iris script
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.data import input_cache
 from daskprs.runtime.code import pack, unpack
-from daskprs.spec import safe_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 

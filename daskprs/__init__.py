@@ -30,8 +30,8 @@ if TYPE_CHECKING:
         command,
         load_component,
         parallel_run_function,
-        pipeline,
     )
+    from daskprs.sdk.pipeline import pipeline  # not the submodule of that name (mypy)
 
 _LAZY = {
     "load_job": "daskprs.api",

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from daskprs.data import value_parsing
-from daskprs.data.mltable_spec import ColumnType
+from daskprs.data.model import ColumnType
 
 KINDS = ("boolean", "int", "float", "datetime", "string")
 NULLABLE = "?"  # suffix of a planned int / boolean kind whose column holds nulls
@@ -303,3 +303,18 @@ def conform_output(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
         else:
             df[col] = conform_series(series, kind, col)
     return df
+
+
+def arrow_kind(t: pa.DataType) -> str | None:
+    """A column's kind from its Arrow type (JSON: pyarrow's inferred one); None: the null type."""
+    if pa.types.is_null(t):
+        return None
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_string(t) or pa.types.is_timestamp(t) or pa.types.is_date(t):
+        return "string"
+    return "object"

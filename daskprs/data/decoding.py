@@ -17,11 +17,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from daskprs.data.model import ENCODINGS
+from daskprs.data.paths import open_binary
 from daskprs.errors import MLTableError
 
 F = TypeVar("F", bound=Callable[..., Any])
 _CHUNK = 1 << 20
-_UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read as UTF-8 by daskprs.data.readers
+_UTF8 = ("utf-8", "utf-8-sig", "ascii")  # read as UTF-8 by the text formats
 
 
 def first_bad_byte(
@@ -29,8 +31,6 @@ def first_bad_byte(
 ) -> tuple[int, int] | None:
     """(offset, byte) of the first byte of ``path`` at or after the record starting at or
     after ``start`` that ``codec`` cannot decode; None when it all decodes."""
-    from daskprs.data.readers import open_binary
-
     decoder = codecs.getincrementaldecoder(codec)("strict")
     with open_binary(path, storage_options, text_file=True) as f:
         pos = 0
@@ -69,8 +69,6 @@ def undecodable(path: str, table: Any, start: int = 0) -> MLTableError:
         if found is not None
         else f"a byte at or after byte offset {start}"
     )
-    from daskprs.data.mltable_spec import ENCODINGS
-
     return MLTableError(
         f"{path}: {where} cannot be decoded as {reader.encoding}: the file is not "
         f"{reader.encoding} text, or mixes encodings. Set encoding to the file's own "
@@ -80,28 +78,26 @@ def undecodable(path: str, table: Any, start: int = 0) -> MLTableError:
     )
 
 
-def part_errors(read: F) -> F:
-    """``read(part, table, ...)`` raising :func:`undecodable` instead of UnicodeDecodeError."""
+def _reporting(read: F, where: Callable[[Any], tuple[str, int]]) -> F:
+    """``read(first, table, ...)`` raising :func:`undecodable` instead of UnicodeDecodeError;
+    ``where(first)``: the file and the byte offset its scan for the bad byte starts at."""
 
     @functools.wraps(read)
-    def wrapper(part: Any, table: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(first: Any, table: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return read(part, table, *args, **kwargs)
+            return read(first, table, *args, **kwargs)
         except UnicodeDecodeError:
-            start = part.offset if part.length is not None else 0
-            raise undecodable(part.path, table, start) from None
+            path, start = where(first)
+            raise undecodable(path, table, start) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def part_errors(read: F) -> F:
+    """For ``read(part, table, ...)``: the bad byte is searched from the part's start."""
+    return _reporting(read, lambda part: (part.path, part.offset if part.length is not None else 0))
 
 
 def file_errors(read: F) -> F:
-    """``read(path, table, ...)`` raising :func:`undecodable` instead of UnicodeDecodeError."""
-
-    @functools.wraps(read)
-    def wrapper(path: str, table: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return read(path, table, *args, **kwargs)
-        except UnicodeDecodeError:
-            raise undecodable(path, table) from None
-
-    return wrapper  # type: ignore[return-value]
+    """For ``read(path, table, ...)``: the bad byte is searched from the file's start."""
+    return _reporting(read, lambda path: (path, 0))

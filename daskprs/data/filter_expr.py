@@ -3,7 +3,7 @@
 Parsing (what is accepted, with the position of what is not) is in
 :mod:`daskprs.data.filter_parse`; the values and the rule for one row in
 :mod:`daskprs.data.filter_values`. Here an expression runs on whole columns (numpy), with
-each operand a :class:`Vec`: values, a null mask and one kind. ``and`` / ``or`` / ``if``
+each operand a :class:`~daskprs.data.filter_vec.Vec`: values, a null mask and one kind. ``and`` / ``or`` / ``if``
 evaluate their right side only on the rows that need it, as mltable evaluates row by row
 (``k != 0 and 10 / k > 1`` divides no row by zero). Operands mixing kinds (a JSON column of
 numbers and texts) are evaluated value by value with the per-row rule.
@@ -15,9 +15,7 @@ error here (mltable reads it as null and keeps no row); see KNOWN_DIFFERENCES.md
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,169 +24,26 @@ import pandas as pd
 from daskprs.data import filter_parse as fp
 from daskprs.data import filter_values as fv
 from daskprs.data.filter_parse import FilterSyntaxError
-from daskprs.data.filter_values import DT, FilterError
+from daskprs.data.filter_values import FilterError
+from daskprs.data.filter_vec import (
+    CMP,
+    NUMBERS,
+    Vec,
+    apply_rows,
+    arithmetic,
+    compare,
+    const,
+    from_objects,
+    from_series,
+    merge,
+    null_vec,
+    object_array,
+    objects,
+)
 
 __all__ = ["FilterError", "FilterSyntaxError", "apply_filter", "compile_filter"]
 
 Evaluator = Callable[[pd.DataFrame], Any]
-NUMBERS = ("int", "float")
-SIMPLE = ("bool", "int", "float", "str", "dt")
-_ORDER = {"bool": 0, "int": 1, "float": 1, "str": 2, "dt": 3}
-_CMP: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-_I64 = (-(2**63), 2**63 - 1)
-
-
-@dataclass
-class Vec:
-    """One operand for a set of rows: ``kind`` is null, bool, int (int64), float, str (object
-    array of str), dt (int64 nanoseconds) or obj (Python values of several kinds)."""
-
-    kind: str
-    values: np.ndarray
-    null: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.null)
-
-    def take(self, idx: np.ndarray) -> Vec:
-        return Vec(self.kind, self.values[idx], self.null[idx])
-
-
-def _null(n: int) -> Vec:
-    return Vec("null", np.zeros(n, bool), np.ones(n, bool))
-
-
-def const(value: Any, n: int) -> Vec:
-    """A literal (or constant) value for ``n`` rows."""
-    k = fv.kind(value)
-    if k == "null":
-        return _null(n)
-    none = np.zeros(n, bool)
-    if k == "bool":
-        return Vec("bool", np.full(n, value, bool), none)
-    if isinstance(value, int) and _I64[0] <= value <= _I64[1]:
-        return Vec("int", np.full(n, value, np.int64), none)
-    if isinstance(value, float):
-        return Vec("float", np.full(n, value, np.float64), none)
-    if k == "str":
-        return Vec("str", np.full(n, value, object), none)
-    if isinstance(value, DT) and _I64[0] <= value.ns <= _I64[1]:
-        return Vec("dt", np.full(n, value.ns, np.int64), none)
-    values = np.empty(n, object)
-    values[:] = [value] * n
-    return Vec("obj", values, none)
-
-
-def from_series(series: pd.Series) -> Vec:
-    """A column of a mini batch (its nulls: None / NaN / NaT)."""
-    dtype = series.dtype
-    null = series.isna().to_numpy(dtype=bool)
-    if isinstance(dtype, np.dtype) and dtype.kind == "b":
-        return Vec("bool", series.to_numpy(), null)
-    if isinstance(dtype, np.dtype) and dtype.kind == "i":
-        return Vec("int", series.to_numpy(np.int64), null)
-    if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        return Vec("float", series.to_numpy(np.float64), null)
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        if getattr(series.dt, "tz", None) is not None:
-            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        ns = series.astype("datetime64[ns]").to_numpy().view(np.int64)
-        return Vec("dt", ns, null)
-    inferred = pd.api.types.infer_dtype(series, skipna=True)
-    if inferred in ("string", "empty") and pd.api.types.is_string_dtype(dtype):
-        if inferred == "empty":
-            return _null(len(series))
-        return Vec("str", np.where(null, "", series.to_numpy(object)), null)
-    if inferred == "boolean":
-        return Vec("bool", np.where(null, False, series.to_numpy(object)).astype(bool), null)
-    values = series.to_numpy(object).copy()
-    values[null] = None
-    return from_objects(object_array([_python(v) for v in values]))
-
-
-def _python(v: Any) -> Any:
-    """A value of an object column as the per-row rule sees it."""
-    if isinstance(v, (np.bool_, np.integer, np.floating)):
-        return v.item()
-    if isinstance(v, pd.Timestamp):
-        ts = v.tz_convert("UTC").tz_localize(None) if v.tzinfo else v
-        return DT(int(ts.value))
-    if isinstance(v, np.ndarray):
-        return [_python(x) for x in v.tolist()]
-    if isinstance(v, list):
-        return [_python(x) for x in v]
-    return v
-
-
-def objects(vec: Vec) -> np.ndarray:
-    """The per-row Python values (None for null)."""
-    n = len(vec)
-    if vec.kind == "null":
-        return np.full(n, None, object)
-    if vec.kind == "dt":
-        out = np.array([DT(int(x)) for x in vec.values], dtype=object)
-    elif vec.kind == "obj":
-        out = vec.values.copy()
-    else:
-        out = np.empty(n, object)
-        out[:] = vec.values.tolist()
-    out[vec.null] = None
-    return out
-
-
-def from_objects(values: np.ndarray) -> Vec:
-    """Per-row Python values to the narrowest Vec that holds them."""
-    n = len(values)
-    null = np.array([v is None for v in values], dtype=bool)
-    kinds = {fv.kind(v) for v in values[~null]}
-    live = values[~null]
-    if not kinds:
-        return _null(n)
-    out: np.ndarray | None = None
-    if kinds == {"bool"}:
-        out, kind = np.zeros(n, bool), "bool"
-    elif kinds == {"num"} and all(isinstance(v, int) for v in live):
-        if all(_I64[0] <= v <= _I64[1] for v in live):
-            out, kind = np.zeros(n, np.int64), "int"
-    elif kinds == {"num"} and all(isinstance(v, float) for v in live):
-        out, kind = np.zeros(n, np.float64), "float"
-    elif kinds == {"str"}:
-        out, kind = np.full(n, "", object), "str"
-    elif kinds == {"dt"} and all(_I64[0] <= v.ns <= _I64[1] for v in live):
-        out, kind = np.zeros(n, np.int64), "dt"
-        live = np.array([v.ns for v in live], dtype=object)
-    if out is None:
-        return Vec("obj", values, null)
-    out[~null] = list(live)
-    return Vec(kind, out, null)
-
-
-def _merge(n: int, parts: list[tuple[np.ndarray, Vec]]) -> Vec:
-    """One Vec of ``n`` rows from Vecs of some of them (``idx`` positions)."""
-    parts = [(idx, v) for idx, v in parts if len(idx)]
-    kinds = {v.kind for _, v in parts} - {"null"}
-    if len(kinds) > 1 or "obj" in kinds:
-        out = np.full(n, None, object)
-        for idx, v in parts:
-            out[idx] = objects(v)
-        return from_objects(out)
-    if not kinds:
-        return _null(n)
-    kind = kinds.pop()
-    first = next(v for _, v in parts if v.kind == kind)
-    values = np.zeros(n, first.values.dtype) if kind != "str" else np.full(n, "", object)
-    null = np.ones(n, bool)
-    for idx, v in parts:
-        if v.kind == kind:
-            values[idx], null[idx] = v.values, v.null
-    return Vec(kind, values, null)
 
 
 class _Run:
@@ -207,7 +62,7 @@ class _Run:
     def column(self, name: str) -> Vec:
         if name not in self.columns:
             self.columns[name] = (
-                from_series(self.df[name]) if name in self.df.columns else _null(self.n)
+                from_series(self.df[name]) if name in self.df.columns else null_vec(self.n)
             )
         return self.columns[name]
 
@@ -215,7 +70,7 @@ class _Run:
         n = len(idx)
         if _constant(node):
             if not n:  # no row evaluates it (mltable evaluates row by row)
-                return _null(0)
+                return null_vec(0)
             if id(node) not in self.consts:
                 self.consts[id(node)] = fv.evaluate_row(self.expression, node, {})
             return const(self.consts[id(node)], n)
@@ -227,7 +82,7 @@ class _Run:
             return self.logic(node, idx)
         if isinstance(node, fp.Binary):
             left, right = self.eval(node.left, idx), self.eval(node.right, idx)
-            if node.op in _CMP:
+            if node.op in CMP:
                 return compare(node.op, left, right)
             return self.arithmetic(node, left, right)
         if isinstance(node, fp.Conditional):
@@ -251,7 +106,7 @@ class _Run:
             return from_objects(object_array(values))
         fn = fv.make_datetime if node.name == "datetime" else fv.starts_with
         try:
-            return from_objects(_apply(fn, *args))
+            return from_objects(apply_rows(fn, *args))
         except (TypeError, ValueError) as exc:
             raise self.fail(node, str(exc)) from None
 
@@ -266,11 +121,11 @@ class _Run:
         if v.kind == "obj":
             fn = fv.negate if node.op == "-" else _not
             try:
-                return from_objects(_apply(fn, objects(v)))
+                return from_objects(apply_rows(fn, objects(v)))
             except TypeError as exc:
                 raise self.fail(node, str(exc)) from None
         if not live.any():
-            return _null(len(v))
+            return null_vec(len(v))
         what = "'-'" if node.op == "-" else "'not'"
         raise self.fail(node, f"{what} of {_KIND_NAMES[v.kind]}")
 
@@ -280,17 +135,17 @@ class _Run:
         if a.kind in NUMBERS and b.kind in NUMBERS:
             if op in ("/", "//", "%") and bool(np.any((b.values == 0) & live)):
                 raise self.fail(node, f"{op!r} by zero")
-            return _numbers(op, a, b, null)
+            return arithmetic(op, a, b, null)
         if op == "+" and a.kind == b.kind == "str":
             return Vec("str", np.where(null, "", a.values + b.values), null)
         if "obj" in (a.kind, b.kind):
             try:
-                values = _apply(functools.partial(fv.arithmetic, op), objects(a), objects(b))
+                values = apply_rows(functools.partial(fv.arithmetic, op), objects(a), objects(b))
             except (TypeError, ZeroDivisionError) as exc:
                 raise self.fail(node, str(exc)) from None
             return from_objects(values)
         if not live.any():
-            return _null(len(null))
+            return null_vec(len(null))
         names = _KIND_NAMES[a.kind], _KIND_NAMES[b.kind]
         raise self.fail(node, f"{op!r} of {names[0]} and {names[1]}")
 
@@ -332,7 +187,7 @@ class _Run:
         parts = [(pos[true], self.eval(node.then, idx[true]))] if true.any() else []
         if (~true).any():
             parts.append((pos[~true], self.eval(node.otherwise, idx[~true])))
-        return _merge(len(idx), parts)
+        return merge(len(idx), parts)
 
     def mask(self, node: fp.Node) -> np.ndarray:
         v = self.eval(node, np.arange(self.n))
@@ -347,68 +202,6 @@ _KIND_NAMES = {"bool": "a boolean", "int": "a number", "float": "a number", "str
 def _not(v: Any) -> Any:
     t = fv.truth(v, "'not'")
     return None if t is None else not t
-
-
-def object_array(values: list[Any]) -> np.ndarray:
-    """A 1-d object array of ``values`` (lists stay values)."""
-    out = np.empty(len(values), object)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
-
-
-def _apply(fn: Callable[..., Any], *columns: np.ndarray) -> np.ndarray:
-    return object_array([fn(*row) for row in zip(*columns, strict=True)])
-
-
-def compare(op: str, a: Vec, b: Vec) -> Vec:
-    null = a.null | b.null
-    n = len(null)
-    with np.errstate(invalid="ignore"):
-        if a.kind in NUMBERS and b.kind in NUMBERS or a.kind == b.kind and a.kind != "str":
-            if a.kind in ("null", "obj"):
-                return _compare_objects(op, a, b) if a.kind == "obj" else _null(n)
-            values = np.asarray(_CMP[op](a.values, b.values), dtype=bool)
-        elif a.kind == b.kind == "str":
-            values = np.asarray(_CMP[op](a.values, b.values), dtype=bool)
-        elif a.kind in SIMPLE and b.kind in SIMPLE:
-            values = np.full(n, _CMP[op](_ORDER[a.kind], _ORDER[b.kind]), bool)
-        elif "null" in (a.kind, b.kind):
-            return _null(n)
-        else:
-            return _compare_objects(op, a, b)
-    return Vec("bool", values & ~null, null)
-
-
-def _compare_objects(op: str, a: Vec, b: Vec) -> Vec:
-    try:
-        return from_objects(_apply(functools.partial(fv.compare, op), objects(a), objects(b)))
-    except TypeError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _numbers(op: str, a: Vec, b: Vec, null: np.ndarray) -> Vec:
-    """Arithmetic of two number Vecs (divisors already checked)."""
-    x, y = a.values, b.values
-    ints = a.kind == b.kind == "int"
-    with np.errstate(all="ignore"):
-        if op in ("+", "-", "*"):
-            fn = {"+": np.add, "-": np.subtract, "*": np.multiply}[op]
-            return Vec("int" if ints else "float", fn(x, y) if ints else fn(x * 1.0, y), null)
-        if op == "**":
-            return Vec("float", np.power(x.astype(float), y.astype(float)), null)
-        y = np.where(null | (y == 0), 1, y)
-        if op == "/":
-            return Vec("float", x / y, null)
-        if op == "%":
-            return Vec(
-                "int" if ints else "float", np.mod(x, y) if ints else np.mod(x * 1.0, y), null
-            )
-        if ints:  # // toward zero
-            q = np.floor_divide(x, y)
-            q = q + ((np.mod(x, y) != 0) & ((x < 0) != (y < 0)))
-            return Vec("int", q, null)
-        return Vec("float", np.floor_divide(x * 1.0, y), null)
 
 
 def _constant(node: fp.Node) -> bool:

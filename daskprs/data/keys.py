@@ -14,10 +14,7 @@ Groups come in order of first appearance in the table, rows inside a group in ta
 key file is named after the table position of its first row, so planning the same table again
 (``--resume``) gives the same mini batches and the same files.
 
-Inside the worker (:func:`read_key_rows`), a process memory-maps a key file once and converts a
-window of about :data:`WINDOW_BYTES` of rows to pandas at a time; the mini batches of a task are
-consecutive groups, so most of them are a slice of a window already converted (~0.05 ms instead
-of opening a file per group).
+Inside the worker, :mod:`daskprs.data.key_files` reads a mini batch's rows.
 """
 
 from __future__ import annotations
@@ -25,17 +22,16 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from daskprs.data.mltable_spec import MLTable
-from daskprs.data.pieces import MiniBatchPiece, load_rows, meta_frame
-from daskprs.data.readers import Part, TableSchema
-from daskprs.data.transforms import partition_values
+from daskprs.data.model import MiniBatchPiece, MLTable, Part, TableSchema
+from daskprs.data.partitions import partition_values
+from daskprs.data.pieces import load_rows, meta_frame
+from daskprs.data.table_plan import plan_rows
 from daskprs.errors import MLTableError
 
 _PIECE = "__daskprs_piece"
@@ -43,9 +39,6 @@ _ROW = "__daskprs_row"
 
 SMALL_TABLE_PIECES = 16  # at most this many 1 MiB pieces: grouped in the planning thread
 P2P_PIECES = 256  # larger tables: Dask's P2P shuffle (spills to disk), else the task shuffle
-WINDOW_BYTES = 1 << 20  # rows of a key file converted to pandas at once, in a worker
-OPEN_KEY_FILES = 64  # key files a process keeps memory-mapped (address space only)
-KEPT_WINDOWS = 4  # of those, the most recently read ones keep their converted window
 
 _WRITTEN = ["path", "start", "count", "piece", "row", "values"]
 
@@ -205,11 +198,9 @@ def _write_file(df: pd.DataFrame, order: np.ndarray, base: str) -> str:
 def _column_groups(
     table: MLTable, schema: TableSchema, keys: list[str], work_dir: str | None, meta: pd.DataFrame
 ) -> list[MiniBatchPiece]:
-    from daskprs.data.planning import plan_table
-
     out_dir = os.path.join(work_dir or tempfile.mkdtemp(prefix="daskprs-keys-"), "partition_keys")
     os.makedirs(out_dir, exist_ok=True)
-    pieces = plan_table(table, None)
+    pieces = plan_rows(table, None)
     if len(pieces) <= SMALL_TABLE_PIECES:
         frames = [_load_ordered(p) for p in pieces]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -260,78 +251,3 @@ def _shuffle_key_files(
             ddf = ddf.shuffle(on=keys, npartitions=parts, shuffle_method=method)
         out = ddf.map_partitions(write_key_file, keys, out_dir, meta=_empty_written())
         return out.compute()
-
-
-# -- loading, inside a worker --------------------------------------------------------------------
-
-
-class _KeyFile:
-    """An open key file and the window of its rows last converted to pandas: an Arrow file is
-    memory-mapped and converted a window at a time; a pickled one is one window."""
-
-    __slots__ = ("stamp", "table", "window_rows", "window", "last_stop")
-
-    def __init__(self, path: str, stamp: tuple[int, ...]) -> None:
-        self.stamp = stamp
-        self.table: pa.Table | None = None
-        self.window: tuple[int, int, pd.DataFrame] | None = None
-        self.window_rows = 1
-        self.last_stop = -1
-        if path.endswith(".pkl"):
-            df = pd.read_pickle(path)
-            self.window = (0, len(df), df)
-            return
-        self.table = pa.ipc.open_file(pa.memory_map(path)).read_all()
-        per_row = self.table.nbytes / max(1, self.table.num_rows)
-        self.window_rows = max(1, int(WINDOW_BYTES / max(per_row, 1.0)))
-
-    def rows(self, start: int, stop: int) -> tuple[int, pd.DataFrame]:
-        """A window holding rows ``[start, stop)`` and the row it starts at.
-
-        Reading on from where the last read of this file stopped (the groups of a task are
-        consecutive) converts a window of about :data:`WINDOW_BYTES`; a read elsewhere converts
-        just its rows."""
-        window = self.window
-        if window is None or not (window[0] <= start and stop <= window[1]):
-            assert self.table is not None
-            end = stop
-            if start == self.last_stop:
-                end = min(self.table.num_rows, max(stop, start + self.window_rows))
-            window = self.window = (start, end, self.table.slice(start, end - start).to_pandas())
-        self.last_stop = stop
-        return window[0], window[2]
-
-
-_key_files: OrderedDict[str, _KeyFile] = OrderedDict()
-_key_files_lock = threading.Lock()  # read_mltable loads partitions in threads
-
-
-def read_key_rows(path: str, start: int, stop: int) -> pd.DataFrame:
-    """Rows ``[start, stop)`` of a key file, as a DataFrame with a fresh RangeIndex.
-
-    The file stays mapped (the last :data:`OPEN_KEY_FILES` of them, the windows of the last
-    :data:`KEPT_WINDOWS`; a pickled file is its own window) and is checked by inode,
-    size and mtime, so a file written again (planning again into the same folder) is reopened.
-    The frame returned is a slice of a cached window: pandas' copy-on-write keeps the caller's
-    changes out of it.
-    """
-    st = os.stat(path)
-    stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
-    with _key_files_lock:
-        kf = _key_files.get(path)
-        if kf is None or kf.stamp != stamp:
-            kf = _key_files[path] = _KeyFile(path, stamp)
-            while len(_key_files) > OPEN_KEY_FILES:
-                _key_files.popitem(last=False)
-        _key_files.move_to_end(path)
-        first, window = kf.rows(start, stop)
-        if len(_key_files) > KEPT_WINDOWS:  # bound the memory of converted rows
-            for older_path in list(_key_files)[:-KEPT_WINDOWS]:
-                older = _key_files[older_path]
-                if older.table is None:  # a pickled file is all window: closed
-                    del _key_files[older_path]
-                else:
-                    older.window = None
-    df = window.iloc[start - first : stop - first]
-    df.index = pd.RangeIndex(len(df))
-    return df

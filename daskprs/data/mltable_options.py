@@ -1,23 +1,20 @@
-"""The options of an MLTable file's transformations, one parser per reader
-(``read_delimited``, ``read_parquet``, ``read_json_lines``, ``read_delta_lake``, in
-:data:`READER_PARSERS`) and per transformation (``take``, ``filter``, ...), each checked as the
-``mltable`` library's JSON schema has it. Errors are :class:`~daskprs.errors.MLTableError`
-naming the file and the dotted key."""
+"""The options of an MLTable file's transformations (``take``, ``filter``, ...) and the option
+checks the readers share (each format parses its own reader's options:
+:meth:`daskprs.data.formats.base.Format.options`), each checked as the ``mltable`` library's
+JSON schema has it. Errors are :class:`~daskprs.errors.MLTableError` naming the file and the
+dotted key."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from daskprs.data.mltable_model import (
+from daskprs.data.filter_expr import compile_filter
+from daskprs.data.model import (
     ENCODINGS,
-    HEADER_MODES,
-    READERS,
     SIMPLE_TYPES,
     ColumnSelector,
     ColumnType,
-    Reader,
     Transform,
 )
 from daskprs.errors import MLTableError
@@ -163,11 +160,13 @@ def _conversions(
     return tuple(out)
 
 
-def _bool(ctx: MLTableContext, opts: dict[str, Any], name: str, key: str, default: bool) -> bool:
+def bool_option(
+    ctx: MLTableContext, opts: dict[str, Any], name: str, key: str, default: bool
+) -> bool:
     return bool(ctx.expect(opts.get(name, default), bool, f"{key}.{name}", "true or false"))
 
 
-def _encoding(ctx: MLTableContext, opts: dict[str, Any], key: str) -> str:
+def encoding_option(ctx: MLTableContext, opts: dict[str, Any], key: str) -> str:
     enc = opts.get("encoding", "utf8")
     if enc not in ENCODINGS:
         raise ctx.error(
@@ -177,34 +176,16 @@ def _encoding(ctx: MLTableContext, opts: dict[str, Any], key: str) -> str:
     return str(enc)
 
 
-_PATH_OPTIONS = ("include_path_column", "path_column")
-_DELIMITED_OPTIONS = (
-    "delimiter",
-    "header",
-    "support_multi_line",
-    "empty_as_string",
-    "encoding",
-    "include_path_column",
-    "path_column",
-    "infer_column_types",
-    "partition_size",
-)
-_JSON_LINES_OPTIONS = (
-    "invalid_lines",
-    "encoding",
-    "include_path_column",
-    "path_column",
-    "partition_size",
-)
+PATH_OPTIONS = ("include_path_column", "path_column")
 
 
-def _path_column(ctx: MLTableContext, opts: dict[str, Any], key: str) -> str:
+def path_column_option(ctx: MLTableContext, opts: dict[str, Any], key: str) -> str:
     return str(
         ctx.expect(opts.get("path_column", "Path"), str, f"{key}.path_column", "a column name")
     )
 
 
-def _inference(
+def inference_option(
     ctx: MLTableContext, infer: Any, key: str
 ) -> tuple[bool, int, tuple[tuple[ColumnSelector, ColumnType], ...]]:
     """``infer_column_types``: true, false or ``{sample_size, column_type_overrides}``."""
@@ -233,94 +214,6 @@ def _inference(
             f"expected true, false or {{sample_size, column_type_overrides}}, got {infer!r}",
         )
     return infer, sample_size, overrides
-
-
-def _read_delimited(ctx: MLTableContext, name: str, raw: Any, key: str) -> Reader:
-    opts = ctx.options(raw, key, _DELIMITED_OPTIONS)
-    delim = opts.get("delimiter", ",")
-    if not isinstance(delim, str) or not 1 <= len(delim) <= 2:
-        raise ctx.error(
-            f"{key}.delimiter", f"expected a string of 1 or 2 characters, got {delim!r}"
-        )
-    header = opts.get("header", "all_files_same_headers")
-    if header not in HEADER_MODES:
-        raise ctx.error(
-            f"{key}.header",
-            f"unknown header mode {header!r}; valid modes are: {', '.join(HEADER_MODES)}",
-        )
-    infer, sample_size, overrides = _inference(ctx, opts.get("infer_column_types", True), key)
-    return Reader(
-        name=name,
-        key=key,
-        delimiter=delim,
-        header=header,
-        encoding=_encoding(ctx, opts, key),
-        support_multi_line=_bool(ctx, opts, "support_multi_line", key, False),
-        empty_as_string=_bool(ctx, opts, "empty_as_string", key, False),
-        include_path_column=_bool(ctx, opts, "include_path_column", key, False),
-        path_column=_path_column(ctx, opts, key),
-        infer_column_types=infer,
-        sample_size=sample_size,
-        type_overrides=overrides,
-    )
-
-
-def _read_parquet(ctx: MLTableContext, name: str, raw: Any, key: str) -> Reader:
-    opts = ctx.options(raw, key, _PATH_OPTIONS)
-    return Reader(
-        name=name,
-        key=key,
-        include_path_column=_bool(ctx, opts, "include_path_column", key, False),
-        path_column=_path_column(ctx, opts, key),
-    )
-
-
-def _read_json_lines(ctx: MLTableContext, name: str, raw: Any, key: str) -> Reader:
-    opts = ctx.options(raw, key, _JSON_LINES_OPTIONS)
-    invalid = opts.get("invalid_lines", "error")
-    if invalid not in ("error", "drop"):
-        raise ctx.error(f"{key}.invalid_lines", f"expected 'error' or 'drop', got {invalid!r}")
-    return Reader(
-        name=name,
-        key=key,
-        encoding=_encoding(ctx, opts, key),
-        invalid_lines=invalid,
-        include_path_column=_bool(ctx, opts, "include_path_column", key, False),
-        path_column=_path_column(ctx, opts, key),
-    )
-
-
-def _read_delta_lake(ctx: MLTableContext, name: str, raw: Any, key: str) -> Reader:
-    opts = ctx.options(raw, key, ("version_as_of", "timestamp_as_of", "include_path_column"))
-    version = opts.get("version_as_of")
-    if version is not None and (
-        not isinstance(version, int) or isinstance(version, bool) or version < 0
-    ):
-        raise ctx.error(f"{key}.version_as_of", f"expected a non-negative integer, got {version!r}")
-    ts = opts.get("timestamp_as_of")
-    if ts is not None and not isinstance(ts, str):
-        raise ctx.error(
-            f"{key}.timestamp_as_of", f"expected an RFC 3339 timestamp string, got {ts!r}"
-        )
-    if version is not None and ts is not None:
-        raise ctx.error(key, "give version_as_of or timestamp_as_of, not both")
-    return Reader(
-        name=name,
-        key=key,
-        version_as_of=version,
-        timestamp_as_of=ts,
-        include_path_column=_bool(ctx, opts, "include_path_column", key, False),
-    )
-
-
-# reader transformation -> its option parser (one per name in READERS)
-READER_PARSERS: dict[str, Callable[[MLTableContext, str, Any, str], Reader]] = {
-    "read_delimited": _read_delimited,
-    "read_parquet": _read_parquet,
-    "read_json_lines": _read_json_lines,
-    "read_delta_lake": _read_delta_lake,
-}
-assert tuple(READER_PARSERS) == READERS
 
 
 def _positive_int(ctx: MLTableContext, value: Any, key: str, allow_zero: bool = False) -> int:
@@ -352,8 +245,6 @@ def parse_transform(ctx: MLTableContext, name: str, raw: Any, key: str) -> Trans
         return Transform(name, key, conversions=_conversions(ctx, raw, key))
     if name == "filter":
         expr = ctx.expect(raw, str, key, "a filter expression string, e.g. 'col(\"a\") > 3'")
-        from daskprs.data.filter_expr import compile_filter
-
         try:
             compile_filter(expr)
         except ValueError as exc:

@@ -1,5 +1,5 @@
 """The MLTable file: parse with pyyaml, validate, and freeze into :class:`MLTable` (the
-model is :mod:`daskprs.data.mltable_model`; its names are importable from here too).
+model is :mod:`daskprs.data.model`).
 
 Keys, defaults and allowed values follow the ``mltable`` library's JSON schema
 (``mltable/schema/MLTable.json``) and its ``from_*`` helpers. Every problem is an
@@ -10,48 +10,28 @@ table fails before any worker starts.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.data import paths as _paths
-from daskprs.data.mltable_model import (
-    ENCODINGS,
-    HEADER_MODES,
+from daskprs.data.formats import READERS, get_format
+from daskprs.data.mltable_options import MLTableContext, parse_transform
+from daskprs.data.model import (
     MLTABLE_FILE_NAME,
-    READERS,
-    SIMPLE_TYPES,
     TOP_LEVEL_KEYS,
     TRANSFORMS,
-    ColumnSelector,
-    ColumnType,
     MLTable,
     PathSpec,
     Reader,
     Transform,
 )
-from daskprs.data.mltable_options import READER_PARSERS, MLTableContext, parse_transform
+from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
-from daskprs.spec import safe_yaml
 
-__all__ = [
-    "MLTABLE_FILE_NAME",
-    "HEADER_MODES",
-    "ENCODINGS",
-    "SIMPLE_TYPES",
-    "READERS",
-    "TRANSFORMS",
-    "TOP_LEVEL_KEYS",
-    "PathSpec",
-    "ColumnSelector",
-    "ColumnType",
-    "Transform",
-    "Reader",
-    "MLTable",
-    "load_mltable",
-    "parse_mltable",
-    "parse_transformations",
-]
+__all__ = ["MLTable", "load_mltable", "parse_mltable", "parse_transformations"]
 
 
 def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> MLTable:
@@ -66,8 +46,6 @@ def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> ML
     if path.startswith("file://"):
         path = path[len("file://") :]
     if not _paths.is_url(path):
-        import os
-
         path = os.path.abspath(path)
     fs, root = _paths.get_fs(path, storage_options)
     if fs.isdir(root):
@@ -126,8 +104,6 @@ def parse_mltable(
         storage_options=storage_options,
     )
     if table.partition_format is not None:
-        from daskprs.data.partition_format import parse_partition_format
-
         for t in transforms:
             if t.name == "extract_columns_from_partition_format":
                 try:
@@ -218,7 +194,7 @@ def _transformations(ctx: MLTableContext, raw: Any) -> tuple[Reader | None, tupl
                 raise ctx.error(
                     key, f"a second reader; an MLTable has one reader and already has {reader.name}"
                 )
-            reader = READER_PARSERS[name](ctx, name, args, key)
+            reader = get_format(name).options(ctx, args, key)
         elif name in TRANSFORMS:
             if isinstance(item, str) and name != "extract_columns_from_partition_format":
                 raise ctx.error(key, "this transformation needs options")

@@ -76,6 +76,26 @@ def _group(column: str) -> str:
     return "c_" + "".join(ch if ch.isalnum() else f"_{ord(ch)}_" for ch in column)
 
 
+def _date_pattern(date_fmt: str, date_parts: list[str]) -> str:
+    """The regex of a datetime column's format (``yyyy/MM/dd``); the date parts it names are
+    appended to ``date_parts`` (a part named again matches without a group)."""
+    pattern = ""
+    j = 0
+    while j < len(date_fmt):
+        part = date_fmt[j : j + 4] if date_fmt[j : j + 4] == "yyyy" else date_fmt[j : j + 2]
+        if part in DATE_PARTS:
+            if part in date_parts:
+                pattern += rf"\d{{{len(part)}}}"
+            else:
+                pattern += rf"(?P<_sys_{part}>\d{{{len(part)}}})"
+                date_parts.append(part)
+            j += len(part)
+        else:
+            pattern += re.escape(date_fmt[j])
+            j += 1
+    return pattern
+
+
 @functools.lru_cache(maxsize=64)
 def parse_partition_format(fmt: str) -> PartitionFormat:
     """Translate a partition format to a regex; ValueError when it is not valid."""
@@ -109,23 +129,7 @@ def parse_partition_format(fmt: str) -> PartitionFormat:
                         f"partition_format {fmt!r} has two datetime columns; one is allowed"
                     )
                 date_column = name
-                j = 0
-                while j < len(date_fmt):
-                    part = (
-                        date_fmt[j : j + 4]
-                        if date_fmt[j : j + 4] == "yyyy"
-                        else date_fmt[j : j + 2]
-                    )
-                    if part in DATE_PARTS:
-                        if part in date_parts:
-                            pattern += rf"\d{{{len(part)}}}"
-                        else:
-                            pattern += rf"(?P<_sys_{part}>\d{{{len(part)}}})"
-                            date_parts.append(part)
-                        j += len(part)
-                    else:
-                        pattern += re.escape(date_fmt[j])
-                        j += 1
+                pattern += _date_pattern(date_fmt, date_parts)
             else:
                 if key in columns:
                     pattern += r"[^/\\]+"

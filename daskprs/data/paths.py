@@ -28,6 +28,22 @@ class FileEntry:
     size: int = -1
 
 
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4")
+
+
+def is_compressed(path: str) -> bool:
+    """Compressed text files are decompressed by fsspec and never cut (one mini batch each)."""
+    return path.lower().endswith(COMPRESSED_SUFFIXES)
+
+
+def open_binary(path: str, storage_options: dict[str, Any] | None, text_file: bool = False) -> Any:
+    """Open ``path`` for reading; ``text_file``: decompress ``.gz`` / ``.bz2`` / ... on the fly."""
+    fs, p = get_fs(path, storage_options)
+    if text_file and is_compressed(path):
+        return fs.open(p, "rb", compression="infer")
+    return fs.open(p, "rb")
+
+
 def is_azureml_reference(path: str) -> bool:
     return path.startswith(AZUREML_PREFIX) and not path.startswith("azureml://")
 

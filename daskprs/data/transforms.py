@@ -9,7 +9,7 @@ table was cut. ``take_random_sample`` keeps row *r* when a hash of (seed, r) fal
 probability: reproducible for a seed, and independent of the cut.
 ``extract_columns_from_partition_format`` works on file paths, so its values are taken per file
 when the file is read (:func:`add_partition_columns`); the columns appear where mltable puts
-them (:func:`partition_steps`): written before ``read_delimited``, right after the path column
+them (:mod:`daskprs.data.partitions`): written before ``read_delimited``, right after the path column
 (or first) and typed by the reader's type inference like the file's own columns; otherwise
 appended as text (the date key as datetime) to the columns the table has when the step is
 reached, the steps before it not seeing them.
@@ -17,8 +17,6 @@ reached, the steps before it not seeing them.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,8 +24,9 @@ import pandas as pd
 
 from daskprs.data import column_types
 from daskprs.data.filter_expr import FilterError, apply_filter
-from daskprs.data.mltable_spec import MLTable, Transform
-from daskprs.data.partition_format import PartitionFormat, parse_partition_format
+from daskprs.data.formats import get_format
+from daskprs.data.model import MLTable, Transform
+from daskprs.data.partitions import PartitionStep, partition_steps, step_values
 from daskprs.errors import MLTableError
 
 GLOBAL_TRANSFORMS = ("take", "skip", "take_random_sample")
@@ -158,79 +157,10 @@ def plan_output_kinds(
     return tuple(out)
 
 
-def partition_values(table: MLTable, path: str) -> dict[str, Any]:
-    fmt_text = table.partition_format
-    assert fmt_text is not None
-    values = parse_partition_format(fmt_text).extract(path)
-    if values is None:
-        key = next(
-            t.key for t in table.transforms if t.name == "extract_columns_from_partition_format"
-        )
-        raise MLTableError(
-            f"path {path!r} does not match the partition format {fmt_text!r}; the format must "
-            "match the end of every file path",
-            file=table.source_file,
-            key=f"{key}.partition_format",
-        )
-    return values
-
-
-@dataclass(frozen=True)
-class PartitionStep:
-    """One ``extract_columns_from_partition_format`` step (``index`` in ``table.transforms``).
-
-    ``inline``: written before ``read_delimited``. mltable then reads the partition values as
-    columns of the file: right after the path column (else first), typed by the reader's
-    inference with the file's columns. Otherwise the columns are appended when the step is
-    reached: text, and the date key datetime.
-    """
-
-    index: int
-    fmt: PartitionFormat
-    inline: bool
-
-
-_POSITION = re.compile(r"^transformations\[(\d+)\]")
-
-
-def _position(key: str) -> int | None:
-    m = _POSITION.match(key)
-    return int(m.group(1)) if m else None
-
-
-def partition_steps(table: MLTable) -> list[PartitionStep]:
-    """The table's ``extract_columns_from_partition_format`` steps, in order."""
+def _steps(table: MLTable) -> list[PartitionStep]:
     reader = table.reader
-    at = _position(reader.key) if reader is not None else None
-    steps = []
-    for index, t in enumerate(table.transforms):
-        if t.name == "extract_columns_from_partition_format":
-            mine = _position(t.key)
-            inline = (
-                reader is not None
-                and reader.name == "read_delimited"
-                and at is not None
-                and mine is not None
-                and mine < at
-            )
-            steps.append(PartitionStep(index, parse_partition_format(t.partition_format), inline))
-    return steps
-
-
-def inline_partition_columns(table: MLTable) -> list[str]:
-    """The text columns of partition formats written before ``read_delimited`` (the reader's
-    type inference types them; the date keys are datetime)."""
-    return [c for p in partition_steps(table) if p.inline for c in p.fmt.string_columns]
-
-
-def inline_partition_values(table: MLTable, path: str) -> dict[str, str]:
-    """The text values of the inline partition columns for ``path`` (the planning scan)."""
-    out: dict[str, str] = {}
-    for p in partition_steps(table):
-        if p.inline:
-            values = _values(table, p, path)
-            out.update({c: values[c] for c in p.fmt.string_columns})
-    return out
+    inline = reader is not None and get_format(reader.name).reads_inline_partitions
+    return partition_steps(table, inline)
 
 
 def _hide_partition_columns(
@@ -238,7 +168,7 @@ def _hide_partition_columns(
 ) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
     """``df`` without the columns of the steps that are not inline, and those columns by step."""
     hidden: dict[int, pd.DataFrame] = {}
-    for p in partition_steps(table):
+    for p in _steps(table):
         cols = [c for c in p.fmt.columns if c in df.columns]
         if not p.inline and cols:
             hidden[p.index] = df[cols]
@@ -283,8 +213,8 @@ def add_partition_columns(
     """
     kinds = schema.kind_map if schema is not None else {}
     at = 1 if table.reader is not None and table.reader.include_path_column else 0
-    for p in partition_steps(table):
-        values = _values(table, p, path) if path is not None else dict.fromkeys(p.fmt.columns)
+    for p in _steps(table):
+        values = step_values(table, p, path) if path is not None else dict.fromkeys(p.fmt.columns)
         for col, value in values.items():
             date = col == p.fmt.date_column
             series = _partition_column(
@@ -298,20 +228,3 @@ def add_partition_columns(
             else:
                 df[col] = series
     return df
-
-
-def _values(table: MLTable, p: PartitionStep, path: str) -> dict[str, Any]:
-    values = p.fmt.extract(path)
-    if values is None:
-        t = table.transforms[p.index]
-        raise MLTableError(
-            f"path {path!r} does not match the partition format {p.fmt.format!r}; the format must "
-            "match the end of every file path",
-            file=table.source_file,
-            key=f"{t.key}.partition_format",
-        )
-    return values
-
-
-def column_types_str() -> Any:
-    return column_types.STRING_DTYPE

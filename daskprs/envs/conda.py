@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.errors import SpecError
-from daskprs.spec import safe_yaml
 
 # conda package -> PyPI distribution, for packages that are the same software on both (the
 # name differs for a few). Conda packages not listed here are reported, not installed: they

@@ -20,7 +20,8 @@ import os
 from typing import Any
 
 from daskprs.data import paths as _paths
-from daskprs.data.mltable_spec import READERS, parse_transformations
+from daskprs.data.formats import READERS
+from daskprs.data.mltable_spec import parse_transformations
 from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
 from daskprs.mltable._errors import DOCS

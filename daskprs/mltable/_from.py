@@ -15,13 +15,13 @@ from typing import Any
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.data import paths as _paths
 from daskprs.errors import MLTableError
 from daskprs.mltable import _document
 from daskprs.mltable._enums import parse_encoding, parse_header
 from daskprs.mltable._errors import argument_error
 from daskprs.mltable._table import MLTable, column_type_mappings
-from daskprs.spec import safe_yaml
 from daskprs.urls import is_remote
 
 MLTABLE_FILE_NAME = "MLTable"

@@ -19,8 +19,9 @@ from typing import Any
 import yaml
 
 from daskprs.data import load_piece, plan_mini_batches
-from daskprs.data.mltable_spec import MLTable as DataTable
-from daskprs.data.mltable_spec import Transform, parse_mltable, parse_transformations
+from daskprs.data.mltable_spec import parse_mltable, parse_transformations
+from daskprs.data.model import MLTable as DataTable
+from daskprs.data.model import Transform
 from daskprs.errors import MLTableError
 from daskprs.mltable._document import (
     DEFAULT_PARTITION_SIZE,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.sdk import _context
 from daskprs.sdk.io import Input, Output
 from daskprs.sdk.nodes import BaseNode, Command, Parallel
-from daskprs.spec import safe_yaml
 
 
 class Component:

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.spec import keys as K
-from daskprs.spec import safe_yaml
 from daskprs.spec.keys import Where
 
 _NESTED = ("task", "resources", "retry_settings")

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.errors import PipelineSpecError
-from daskprs.spec import safe_yaml
 from daskprs.spec.redact import REDACTED, is_secret_key
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
+import daskprs.safe_yaml as safe_yaml
 from daskprs.spec import keys as K
-from daskprs.spec import safe_yaml
 from daskprs.spec.bindings import BindingSyntaxError, find_bindings, optional_bindings
 from daskprs.spec.components import Node
 from daskprs.spec.context import LoadContext, binding_or_fail

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from daskprs.data.column_types import DATE_FORMATS, STRING_DTYPE, base_kind, planned_dtype
-from daskprs.data.mltable_spec import ColumnType
+from daskprs.data.model import ColumnType
 
 _OBJECT = np.dtype(object)
 

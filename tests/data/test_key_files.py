@@ -25,8 +25,8 @@ import psutil
 import pytest
 import yaml
 
+from daskprs.data import key_files, load_mltable, load_piece, plan_mini_batches, read_mltable
 from daskprs.data import keys as keys_mod
-from daskprs.data import load_mltable, load_piece, plan_mini_batches, read_mltable
 
 CSV_SPEC = {
     "paths": [{"pattern": "./*.csv"}],
@@ -128,16 +128,16 @@ def test_windows_and_open_files_are_bounded(
     pieces = plan_mini_batches(load_mltable(str(folder)), None, ["brand", "store"], str(tmp_path))
     assert len({p.parts[0].path for p in pieces}) > 2
     expected = expected_groups(plain(folder), ["brand", "store"])
-    monkeypatch.setattr(keys_mod, "WINDOW_BYTES", window_bytes)
-    monkeypatch.setattr(keys_mod, "OPEN_KEY_FILES", open_files)
-    monkeypatch.setattr(keys_mod, "KEPT_WINDOWS", kept)
-    keys_mod._key_files.clear()
+    monkeypatch.setattr(key_files, "WINDOW_BYTES", window_bytes)
+    monkeypatch.setattr(key_files, "OPEN_KEY_FILES", open_files)
+    monkeypatch.setattr(key_files, "KEPT_WINDOWS", kept)
+    key_files._key_files.clear()
     order = list(range(len(pieces)))
     order = order + order[::2] + order[1::2][::-1]  # in order, then jumping and backwards
     for i in order:
         pd.testing.assert_frame_equal(load_piece(pieces[i]), expected[i][1])
-        assert len(keys_mod._key_files) <= open_files
-        assert sum(f.window is not None for f in keys_mod._key_files.values()) <= kept
+        assert len(key_files._key_files) <= open_files
+        assert sum(f.window is not None for f in key_files._key_files.values()) <= kept
 
 
 def test_caller_changes_do_not_leak_into_the_next_load(make_table, tmp_path):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from daskprs.data import load_mltable, load_piece, plan_mini_batches, read_mltable
-from daskprs.data.parquet_plan import plan_row_groups, row_group_sizes
+from daskprs.data.formats.parquet import plan_row_groups, row_group_sizes
 from daskprs.errors import MLTableError
 
 

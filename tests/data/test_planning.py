@@ -16,7 +16,8 @@ from daskprs.data import (
     load_piece,
     plan_mini_batches,
 )
-from daskprs.data.planning import byte_windows, chunk_files
+from daskprs.data.formats.base import byte_windows
+from daskprs.data.planning import chunk_files
 
 
 def expected_assignment(text: bytes, size: int, header: bool) -> list[list[int]]:

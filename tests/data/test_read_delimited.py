@@ -173,13 +173,13 @@ def test_compressed_files_are_one_piece_each(make_table):
 @pytest.mark.parametrize("size", [7, 23, 64, 10_000])
 def test_memory_mapped_slices_read_the_same_records(make_table, monkeypatch, size):
     """Large local slices are parsed from a memory map: same records as the copied bytes."""
-    from daskprs.data import readers
+    from daskprs.data import slices
 
     text = "\ufeffk,s,f\n" + "".join(f'{i},"v, {i}",{i / 2}\r\n' for i in range(60)) + "60,x,1"
     folder = make_table(csv_spec(), {"data.csv": text})
     pieces = plan_mini_batches(load_mltable(str(folder)), size)
     copied = [load_piece(p) for p in pieces]
-    monkeypatch.setattr(readers, "_MAP_BYTES", 1)
+    monkeypatch.setattr(slices, "MAP_BYTES", 1)
     mapped = [load_piece(p) for p in pieces]
     for a, b in zip(copied, mapped, strict=True):
         pd.testing.assert_frame_equal(a, b)

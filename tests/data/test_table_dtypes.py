@@ -1,7 +1,7 @@
 """One table, one schema: every mini batch has the dtypes planned for the whole table.
 
 The oracle suite checks them against mltable (test_mini_batch_dtypes_are_the_tables); these
-tests need no oracle and cover the planning scan's limit (``schema.SCAN_BYTES``).
+tests need no oracle and cover the planning scan's limit (``scan.SCAN_BYTES``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from daskprs.data import (
     load_piece,
     plan_mini_batches,
     read_mltable,
-    schema,
+    scan,
 )
 from daskprs.data.pieces import meta_frame
 
@@ -65,7 +65,7 @@ def test_text_column_with_only_numbers_in_a_window_stays_text(make_table):
 
 
 def test_a_null_after_the_planning_scan_is_the_logged_exception(make_table, monkeypatch, caplog):
-    monkeypatch.setattr(schema, "SCAN_BYTES", 1 << 10)
+    monkeypatch.setattr(scan, "SCAN_BYTES", 1 << 10)
     monkeypatch.setattr(column_types, "_warned", set())  # warned once per column and process
     text = "k,n\n" + "".join(f"{i},{'' if i == 19000 else i}\n" for i in range(20000))
     folder = make_table(csv_spec(), {"data.csv": text})
@@ -79,7 +79,7 @@ def test_a_null_after_the_planning_scan_is_the_logged_exception(make_table, monk
 
 
 def test_a_null_inside_the_planning_scan_makes_the_column_float(make_table, monkeypatch):
-    monkeypatch.setattr(schema, "SCAN_BYTES", 1 << 20)
+    monkeypatch.setattr(scan, "SCAN_BYTES", 1 << 20)
     text = "k,n\n" + "".join(f"{i},{'' if i == 900 else i}\n" for i in range(1000))  # > 200 rows
     folder = make_table(csv_spec(), {"data.csv": text})
     _, _, frames = pieces_of(folder, 1 << 10)
@@ -206,7 +206,7 @@ def test_path_and_partition_columns_are_the_same_in_every_mini_batch(make_table)
 def test_a_conversion_null_after_the_planning_scan_is_the_logged_exception(
     make_table, monkeypatch, caplog
 ):
-    monkeypatch.setattr(schema, "SCAN_BYTES", 1 << 10)
+    monkeypatch.setattr(scan, "SCAN_BYTES", 1 << 10)
     monkeypatch.setattr(column_types, "_warned", set())  # warned once per column and process
     text = "k,n\n" + "".join(f"{i},{'abc' if i == 19000 else i}\n" for i in range(20000))
     spec = conversions(
@@ -265,7 +265,7 @@ def parquet_file(columns: dict, row_group_size: int = 10, **options) -> bytes:
 
 
 def test_parquet_null_in_the_last_row_group_types_every_mini_batch(make_table, monkeypatch):
-    monkeypatch.setattr(schema, "SCAN_BYTES", 1)  # the footers decide, not a scan of the head
+    monkeypatch.setattr(scan, "SCAN_BYTES", 1)  # the footers decide, not a scan of the head
     n = 200
     cols = {
         "i": [None if k == n - 1 else k for k in range(n)],
@@ -304,7 +304,7 @@ def test_parquet_without_statistics_reads_the_column_chunks(make_table, monkeypa
     assert pieces[0].schema.kinds == (("i", "int?"), ("b", "boolean"))
     assert {tuple(dtypes(df)) for df in frames} == {("float64", "bool")}
     # past the scan budget a chunk without a null count counts as holding nulls
-    monkeypatch.setattr(schema, "SCAN_BYTES", 0)
+    monkeypatch.setattr(scan, "SCAN_BYTES", 0)
     _, pieces, frames = pieces_of(folder, 64)
     assert pieces[0].schema.kinds == (("i", "int?"), ("b", "boolean?"))
     assert {tuple(dtypes(df)) for df in frames} == {("float64", "object")}

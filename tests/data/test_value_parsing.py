@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from daskprs.data import column_types, value_parsing
-from daskprs.data.mltable_spec import ColumnType
+from daskprs.data.model import ColumnType
 
 BLANKS = ["", " ", "\t", "\u00a0", "\u3000", "\x1c", "\u2029"]
 WORDS = ["true", "false", "True", "FALSE", "tRuE", "t", "F", "1", "0", "yes", "no", "Y", "maybe"]

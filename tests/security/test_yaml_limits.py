@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 import daskprs
+import daskprs.safe_yaml as safe_yaml
 from daskprs.cli import main
 from daskprs.data.mltable_spec import load_mltable
 from daskprs.errors import MLTableError, PipelineSpecError
-from daskprs.spec import safe_yaml
 from tests.helpers.jobs import JobFolder
 
 pytestmark = pytest.mark.timeout(60)  # a hang guard: each case takes well under a second
