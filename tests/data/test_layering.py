@@ -1,99 +1,15 @@
 """The data layer's structure: no import cycles, no reader-name dispatch outside the formats.
 
-Imports are read from the source (``ast``), function-level ones included (they hide a cycle,
-they do not remove it); imports under ``if TYPE_CHECKING:`` are not imports at run time.
+The import graph is :mod:`tests.helpers.imports`'s (function-level imports count,
+``TYPE_CHECKING`` ones do not).
 """
 
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-import daskprs
 from daskprs.data.formats import FORMATS, READERS
-
-ROOT = Path(daskprs.__file__).parent
-
-
-def _modules() -> dict[str, Path]:
-    out = {}
-    for path in ROOT.rglob("*.py"):
-        parts = ["daskprs", *path.relative_to(ROOT).with_suffix("").parts]
-        if parts[-1] == "__init__":
-            parts.pop()
-        out[".".join(parts)] = path
-    return out
-
-
-def _type_checking_nodes(tree: ast.AST) -> set[int]:
-    skip: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            skip.update(id(n) for stmt in node.body for n in ast.walk(stmt))
-    return skip
-
-
-def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    tree = ast.parse(path.read_text())
-    skip = _type_checking_nodes(tree)
-    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
-        if isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*up, *([node.module] if node.module else [])])
-            targets = [base, *(f"{base}.{a.name}" for a in node.names)]
-        else:
-            continue
-        for target in targets:
-            while target and target not in modules:
-                target = target.rpartition(".")[0]
-            if target and target != name and not name.startswith(target + "."):
-                found.add(target)
-    return found
-
-
-def import_graph() -> dict[str, set[str]]:
-    modules = _modules()
-    return {name: _imports(name, path, modules) for name, path in modules.items()}
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    out: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        for w in graph[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                out.append(sorted(component))
-
-    for v in graph:
-        if v not in index:
-            visit(v)
-    return out
+from tests.helpers.imports import ROOT, cycles, import_graph, imported
 
 
 def test_no_import_cycle_touches_the_data_layer():
@@ -110,8 +26,9 @@ def test_the_cycle_check_sees_function_level_imports_and_not_type_checking_ones(
         "def f():\n"
         "    from daskprs.data.planning import plan_table\n"
     )
-    modules = _modules()
-    assert _imports("daskprs.data.probe", source, modules) == {"daskprs.data.planning"}
+    tree = ast.parse(source.read_text())
+    assert "daskprs.data.planning" in imported(tree, "daskprs.data.probe", False)
+    assert not any("engine" in name for name in imported(tree, "daskprs.data.probe", False))
     graph = import_graph()
     graph["daskprs.data.model"] = graph["daskprs.data.model"] | {"daskprs.data.planning"}
     assert any("daskprs.data.model" in c for c in cycles(graph))
