@@ -4,12 +4,17 @@ Started by :class:`daskprs.runtime.process.EntryProcess` as ``python -m daskprs.
 <read_fd> <write_fd>``; its stdout and stderr are the user/stdout and user/stderr log files.
 It talks to its parent over a pipe with pickled tuples:
 
-    parent -> child: ("init", ProcessConfig, node, process_name, worker_environment, workdir)
+    parent -> child: ("init", ProcessConfig, node, process_name, worker_environment, workdir,
+                      load_status_path)
                      ("run", piece, attempt)
                      ("shutdown",)
     child -> parent: ("ready",) | ("init_failed", message)
-                     ("loaded", load_seconds, items) then ("done", result_dict)
+                     ("done", result_dict)  (one message per mini batch)
                      ("bye", error_or_empty)
+
+When a mini batch's data is loaded, its item count goes to the parent through shared memory
+(:class:`~daskprs.runtime.protocol.LoadStatus`), not the pipe: the parent reads it only when
+the load deadline passes or the process dies.
 
 Everything the user's code can do to this process (hang, crash, exit) is handled by the parent,
 which kills and replaces it; this module only has to report honestly what happened.
@@ -34,7 +39,7 @@ from typing import Any
 
 from daskprs.mltable._fallback import install as install_mltable_fallback
 from daskprs.runtime import compat, environ
-from daskprs.runtime.protocol import ProcessConfig, spool_name
+from daskprs.runtime.protocol import LoadStatus, ProcessConfig, spool_name
 
 EXIT_INIT_FAILED = 72  # as the Azure driver
 
@@ -66,6 +71,8 @@ class _Child:
         self.pass_context = False
         self.config: ProcessConfig | None = None
         self.error_file = ""
+        self.load_status: LoadStatus | None = None
+        self.seq = 0  # "run" messages received: the mini batch's number in LoadStatus
 
     # -- set-up ---------------------------------------------------------------------------------
     def setup(self, config: ProcessConfig, node: str, process_name: str, workdir: str) -> None:
@@ -151,17 +158,18 @@ class _Child:
         from daskprs.output.rows import format_rows, return_length
 
         assert self.module is not None and self.config is not None
-        t0 = time.time()
+        self.seq += 1
         try:
             data = load_piece(piece)
         except BaseException as exc:  # noqa: BLE001 - unreadable data fails this attempt only
-            self.conn_out.send(("loaded", time.time() - t0, None))
+            self.loaded(None)
             error = self._record_error(f"loading mini batch {piece.id}", exc, attempt)
             return {"total": 0, "run_seconds": 0.0, "error": error, "error_file": self.error_file}
         total = len(data)
-        # the item count goes first: if run() then hangs or kills the process, the mini batch's
-        # items are still counted as failed (job_result.txt's totals equal the input's)
-        self.conn_out.send(("loaded", time.time() - t0, total))
+        # the item count is published before run(): if run() then hangs or kills the process,
+        # the mini batch's items are still counted as failed (job_result.txt's totals equal
+        # the input's)
+        self.loaded(total)
         result: dict[str, Any] = {"total": total}
         context = MiniBatchContext(piece.id, getattr(piece, "partition_key_value", None), data)
         t1 = time.time()
@@ -199,6 +207,11 @@ class _Child:
                 piece.id,
             )
         return result
+
+    def loaded(self, items: int | None) -> None:
+        """Publish that the current mini batch is loaded (``items`` None: loading failed)."""
+        if self.load_status is not None:
+            self.load_status.write(self.seq, items)
 
     def spool(self, data: bytes) -> tuple[str, int]:
         """Append an attempt's rows to this process's spool file; (file name, offset).
@@ -318,7 +331,9 @@ def main(argv: list[str]) -> int:
     child = _Child(conn_in, conn_out)
     msg = conn_in.recv()
     assert msg[0] == "init", msg
-    _, config, node, process_name, worker_env, workdir = msg
+    _, config, node, process_name, worker_env, workdir, status_path = msg
+    if status_path:
+        child.load_status = LoadStatus(status_path)
     zygote_id = os.environ.get(environ.ZYGOTE_ID)
     os.environ.clear()
     os.environ.update(worker_env)

@@ -23,7 +23,7 @@ from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from daskprs.runtime import reaper
-from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
+from daskprs.runtime.protocol import AttemptRecord, LoadStatus, ProcessConfig
 from daskprs.runtime.zygote import ZygoteChild, get_zygote
 from daskprs.status import Attempt
 
@@ -73,10 +73,14 @@ class EntryProcess:
         self.aborted = False
         self.busy = False
         self._lock = threading.Lock()
-        self._ahead: collections.deque[int] = collections.deque()  # sizes sent ahead
+        # mini batches sent ahead: (payload size, their number in the process's LoadStatus)
+        self._ahead: collections.deque[tuple[int, int]] = collections.deque()
         self._ahead_bytes = 0
         self.workdir = ""  # the process's working directory, removed when it ends
-        self._loaded_items: int | None = None  # items of the mini batch being run
+        self._status: LoadStatus | None = None  # where the process says a mini batch loaded
+        self._status_path = ""  # its file, unlinked once the process has it open
+        self._sent = 0  # "run" messages sent: the next one's number is _sent + 1
+        self._seq = 0  # the number of the mini batch being run
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -90,6 +94,7 @@ class EntryProcess:
         stdout_path = os.path.join(out_dir, f"{self.name}.stdout.txt")
         stderr_path = os.path.join(err_dir, f"{self.name}.stderr.txt")
         self.workdir = tempfile.mkdtemp(prefix=f"daskprs-{self.name}-")
+        self._status, self._status_path = LoadStatus.create()
         zygote = None if self.config.python else get_zygote()
         try:
             if self.config.python:  # a step environment: a fresh process in its interpreter
@@ -104,6 +109,7 @@ class EntryProcess:
                     os.close(fd)
                 shutil.rmtree(self.workdir, ignore_errors=True)
                 self.workdir = ""
+                self._forget_status_file()
                 self.init_error = (
                     f"the step environment's Python {self.config.python} cannot start: {exc} "
                     "(build it on this host: daskprs env build --file <job.yml>)"
@@ -116,7 +122,9 @@ class EntryProcess:
         self._recv = Connection(r2, writable=False)
         # the worker's environment now (a forked process would otherwise see the zygote's)
         environ = _step_environ(dict(os.environ), self.config)
-        self._send.send(("init", self.config, self.node, self.name, environ, self.workdir))
+        self._send.send(
+            ("init", self.config, self.node, self.name, environ, self.workdir, self._status_path)
+        )
 
     @staticmethod
     def _popen(
@@ -145,6 +153,8 @@ class EntryProcess:
         except ProcessDied as exc:
             self.init_error = f"init() did not complete: {exc}"
             return self.init_error
+        finally:
+            self._forget_status_file()  # the process opened it first thing, or it is gone
         if msg[0] == "ready":
             self.ready = True
             return ""
@@ -197,6 +207,15 @@ class EntryProcess:
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = ""
+        self._forget_status_file()
+
+    def _forget_status_file(self) -> None:
+        """Unlink the LoadStatus file (the mapping stays readable: a run() may still read
+        what a killed process last wrote)."""
+        if self._status_path:
+            with contextlib.suppress(OSError):
+                os.unlink(self._status_path)
+            self._status_path = ""
 
     def shutdown(self, timeout: float | None = None) -> str:
         """Call the script's shutdown() and let the process exit; '' or the error line.
@@ -229,98 +248,114 @@ class EntryProcess:
     ) -> AttemptRecord:
         """Run one mini batch (already in the process's pipe if it was sent ahead).
 
-        ``upcoming``: the mini batches to run after this one, in order. As soon as this one's
-        data is loaded, the first few are sent ahead (as many as fit in the pipe, at most
-        :data:`_SEND_AHEAD`), so the process goes from one to the next without waiting for
-        this thread. Each one's load deadline starts when the one before it ends. If this
-        attempt ends the process, the ones sent ahead never started."""
-        cfg = self.config
+        ``upcoming``: the mini batches to run after this one, in order. The first few are sent
+        ahead at once (as many as fit in the pipe, at most :data:`_SEND_AHEAD`), so the process
+        goes from one to the next without waiting for this thread. Each one's load deadline
+        starts when the one before it ends. If this attempt ends the process, the ones sent
+        ahead never started."""
         rec = AttemptRecord(
             piece.id, attempt, Attempt.RUN_DONE, process=self.label, start_time=time.time()
         )
         t0 = time.monotonic()
         self.busy = True
-        self._loaded_items = None
         try:
             if self._send is None:
                 raise ProcessDied("it was stopped before this mini batch")
-            self._phase = "load"
-            if self._ahead:  # the process began it when it sent the previous result
-                self._ahead_bytes -= self._ahead.popleft()
-            else:
-                self._send.send_bytes(_dumps(("run", piece, attempt)))
-            msg = self._receive(t0 + cfg.task_overhead_timeout)
-            if msg[0] != "loaded":  # pragma: no cover - protocol error
-                raise ProcessDied(f"unexpected message {msg[0]!r}")
-            t1 = time.monotonic()
-            for item in upcoming[len(self._ahead) : _SEND_AHEAD]:
-                if self.aborted:
-                    break
-                payload = _dumps(("run", *item))
-                # only what fits in the pipe: a blocked send could not watch run()'s deadline
-                if self._ahead_bytes + len(payload) > _SEND_AHEAD_BYTES:
-                    break
-                self._send.send_bytes(payload)
-                self._ahead.append(len(payload))
-                self._ahead_bytes += len(payload)
-            msg = self._receive(t1 + cfg.run_timeout)
-            result: dict[str, Any] = msg[1]
+            self._dispatch(piece, attempt, upcoming)
+            result = self._await_result(t0)
         except _Deadline as deadline:
-            self.kill()
-            loading = deadline.args[0] == "load"
-            rec.total = self._loaded_items or 0
-            if self.aborted:
-                rec.status = Attempt.CANCELLED
-            else:
-                rec.status = Attempt.LOAD_TIMEOUT if loading else Attempt.RUN_TIMEOUT
-            limit = cfg.task_overhead_timeout if loading else cfg.run_timeout
-            what = "loading the mini batch" if loading else "run()"
-            rec.error = (
-                f"{what} did not finish in {limit:g} seconds; the process {self.label} was "
-                "stopped and replaced"
-            )
-            rec.elapsed_seconds = time.monotonic() - t0
-            return rec
+            return self._timed_out(rec, deadline.args[0] == "load", t0)
         except (ProcessDied, OSError, EOFError) as exc:
-            lost = self.lost_with_zygote  # before kill(): it may start a new zygote later
-            self.kill()
-            rec.total = self._loaded_items or 0
-            if self.aborted:
-                rec.status = Attempt.CANCELLED
-            elif lost:
-                rec.status = Attempt.WORKER_LOST
-                rec.error = (
-                    f"the process that forks entry processes died; {self.label} died with it"
-                )
-            else:
-                rec.status = Attempt.PROCESS_CRASHED
-            rec.error = rec.error or f"the process {self.label} running the mini batch died: {exc}"
-            rec.elapsed_seconds = time.monotonic() - t0
-            return rec
+            return self._died(rec, exc, t0)
         finally:
             self.busy = bool(self._ahead) and self.alive
         rec.elapsed_seconds = time.monotonic() - t0
-        rec.total = int(result.get("total", 0))
-        rec.run_seconds = float(result.get("run_seconds", 0.0))
-        if result.get("lost"):
+        return _completed(rec, result)
+
+    def _dispatch(self, piece: Any, attempt: int, upcoming: Sequence[tuple[Any, int]]) -> None:
+        """This mini batch into the pipe (unless it was sent ahead), then the next few."""
+        assert self._send is not None
+        if self._ahead:  # the process began it when it sent the previous result
+            size, self._seq = self._ahead.popleft()
+            self._ahead_bytes -= size
+        else:
+            self._send.send_bytes(_dumps(("run", piece, attempt)))
+            self._sent += 1
+            self._seq = self._sent
+        for item in upcoming[len(self._ahead) : _SEND_AHEAD]:
+            if self.aborted:
+                break
+            payload = _dumps(("run", *item))
+            # only what fits in the pipe: a blocked send could not watch run()'s deadline
+            if self._ahead_bytes + len(payload) > _SEND_AHEAD_BYTES:
+                break
+            self._send.send_bytes(payload)
+            self._sent += 1
+            self._ahead.append((len(payload), self._sent))
+            self._ahead_bytes += len(payload)
+
+    def _await_result(self, t0: float) -> dict[str, Any]:
+        """The mini batch's result; _Deadline("load") when its data is not loaded within
+        ``task_overhead_timeout`` of ``t0``, _Deadline("run") when run() does not end within
+        ``run_timeout`` of the end of loading.
+
+        The process publishes the end of loading in its LoadStatus, not the pipe: the block
+        is read only once a run() deadline is possible (``t0 + run_timeout``), then every
+        :data:`_POLL` seconds, until the load deadline."""
+        cfg = self.config
+        self._phase = "load"
+        load_deadline = t0 + cfg.task_overhead_timeout
+        check = t0 + cfg.run_timeout  # no run() deadline can pass before this
+        loaded = None
+        while loaded is None:
+            try:
+                return _result(self._receive(min(load_deadline, check)))
+            except _Deadline:
+                loaded = self._loaded()
+                if loaded is None and time.monotonic() >= load_deadline:
+                    raise
+                check = time.monotonic() + _POLL
+        self._phase = "run"
+        return _result(self._receive(loaded[1] + cfg.run_timeout))
+
+    def _loaded(self) -> tuple[int | None, float] | None:
+        """(items, when loading ended) of the mini batch being run, if it is loaded."""
+        return self._status.read(self._seq) if self._status is not None else None
+
+    def _loaded_items(self) -> int:
+        loaded = self._loaded()
+        return (loaded[0] or 0) if loaded is not None else 0
+
+    def _timed_out(self, rec: AttemptRecord, loading: bool, t0: float) -> AttemptRecord:
+        cfg = self.config
+        rec.total = self._loaded_items()
+        self.kill()
+        if self.aborted:
+            rec.status = Attempt.CANCELLED
+        else:
+            rec.status = Attempt.LOAD_TIMEOUT if loading else Attempt.RUN_TIMEOUT
+        limit = cfg.task_overhead_timeout if loading else cfg.run_timeout
+        what = "loading the mini batch" if loading else "run()"
+        rec.error = (
+            f"{what} did not finish in {limit:g} seconds; the process {self.label} was "
+            "stopped and replaced"
+        )
+        rec.elapsed_seconds = time.monotonic() - t0
+        return rec
+
+    def _died(self, rec: AttemptRecord, exc: BaseException, t0: float) -> AttemptRecord:
+        lost = self.lost_with_zygote  # before kill(): it may start a new zygote later
+        rec.total = self._loaded_items()
+        self.kill()
+        if self.aborted:
+            rec.status = Attempt.CANCELLED
+        elif lost:
             rec.status = Attempt.WORKER_LOST
-            rec.error = str(result["lost"])
-            if result.get("fatal"):
-                rec.extra["fatal"] = True
-            return rec
-        if result.get("error"):
-            rec.status = Attempt.RUN_EXCEPTION
-            rec.error = str(result["error"])
-            rec.error_file = str(result.get("error_file", ""))
-            rec.failed = rec.total
-            return rec
-        rec.returned = int(result.get("returned", 0))
-        rec.succeeded = min(rec.returned, rec.total)
-        rec.failed = rec.total - rec.succeeded
-        rec.part = str(result.get("part", ""))
-        rec.part_offset = int(result.get("part_offset", 0))
-        rec.part_bytes = int(result.get("part_bytes", 0))
-        rec.header = str(result.get("header", ""))
+            rec.error = f"the process that forks entry processes died; {self.label} died with it"
+        else:
+            rec.status = Attempt.PROCESS_CRASHED
+        rec.error = rec.error or f"the process {self.label} running the mini batch died: {exc}"
+        rec.elapsed_seconds = time.monotonic() - t0
         return rec
 
     # -- plumbing -------------------------------------------------------------------------------------
@@ -337,11 +372,7 @@ class EntryProcess:
                 wait = min(wait, left)
             try:
                 if self._recv.poll(wait):
-                    msg = self._recv.recv()
-                    if msg[0] == "loaded":
-                        self._phase = "run"
-                        self._loaded_items = msg[2]
-                    return msg
+                    return self._recv.recv()
             except (EOFError, OSError):
                 raise ProcessDied(self._exit_text()) from None
             if self.config.process_memory_limit and self._over_memory_limit():
@@ -398,3 +429,35 @@ class EntryProcess:
             hint = " (killed: out of memory?)" if -code == signal.SIGKILL else ""
             return f"killed by signal {name}{hint}"
         return f"exited with code {code}"
+
+
+def _result(msg: tuple) -> dict[str, Any]:
+    if msg[0] != "done":  # pragma: no cover - protocol error
+        raise ProcessDied(f"unexpected message {msg[0]!r}")
+    return msg[1]
+
+
+def _completed(rec: AttemptRecord, result: dict[str, Any]) -> AttemptRecord:
+    """The record of an attempt whose process sent its result."""
+    rec.total = int(result.get("total", 0))
+    rec.run_seconds = float(result.get("run_seconds", 0.0))
+    if result.get("lost"):
+        rec.status = Attempt.WORKER_LOST
+        rec.error = str(result["lost"])
+        if result.get("fatal"):
+            rec.extra["fatal"] = True
+        return rec
+    if result.get("error"):
+        rec.status = Attempt.RUN_EXCEPTION
+        rec.error = str(result["error"])
+        rec.error_file = str(result.get("error_file", ""))
+        rec.failed = rec.total
+        return rec
+    rec.returned = int(result.get("returned", 0))
+    rec.succeeded = min(rec.returned, rec.total)
+    rec.failed = rec.total - rec.succeeded
+    rec.part = str(result.get("part", ""))
+    rec.part_offset = int(result.get("part_offset", 0))
+    rec.part_bytes = int(result.get("part_bytes", 0))
+    rec.header = str(result.get("header", ""))
+    return rec

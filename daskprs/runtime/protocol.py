@@ -6,6 +6,12 @@ worker plugin) and mini-batch pieces per task; workers send back :class:`Attempt
 
 from __future__ import annotations
 
+import contextlib
+import mmap
+import os
+import struct
+import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,3 +113,57 @@ def spool_name(node: str, process_name: str, run_id: str) -> str:
     """One spool file per entry process and driver session: a process orphaned by a killed
     driver can never write into a file that a resumed run commits from."""
     return f"{run_id}.{node}.{process_name}.spool"
+
+
+class LoadStatus:
+    """A 32-byte block of shared memory (a memory-mapped file) through which an entry process
+    tells its parent that a mini batch's data is loaded, and how many items it has, without a
+    pipe message: a message wakes the parent thread (on a busy host, a context switch per
+    mini batch), while the parent needs the count only when the mini batch times out or the
+    process dies (then all its items are counted as failed), and the time only to switch from
+    the load deadline to run()'s.
+
+    The n-th ``run`` message a process receives is mini batch ``seq`` n. The process writes
+    ``seq`` first, then the count and ``time.monotonic()`` (one clock for every process on
+    the host), then ``seq`` again; the parent reads in the other order and believes the block
+    only when both copies equal the ``seq`` it asks about (a write it overlapped is ignored).
+    """
+
+    _SEQ = struct.Struct("=q")
+    _DATA = struct.Struct("=qd")  # items (-1: loading failed), loaded at (monotonic seconds)
+    SIZE = 32
+
+    def __init__(self, path: str) -> None:
+        with open(path, "r+b") as fh:
+            self._mm = mmap.mmap(fh.fileno(), self.SIZE)
+
+    @classmethod
+    def create(cls) -> tuple[LoadStatus, str]:
+        """A new block in a private temporary file; (block, path for the process to open)."""
+        fd, path = tempfile.mkstemp(prefix="daskprs-load-", suffix=".status")
+        try:
+            os.write(fd, b"\0" * cls.SIZE)
+        finally:
+            os.close(fd)
+        return cls(path), path
+
+    def write(self, seq: int, items: int | None) -> None:
+        mm = self._mm
+        self._SEQ.pack_into(mm, 0, seq)
+        self._DATA.pack_into(mm, 8, -1 if items is None else items, time.monotonic())
+        self._SEQ.pack_into(mm, 24, seq)
+
+    def read(self, seq: int) -> tuple[int | None, float] | None:
+        """(items or None when loading failed, when loading ended) if mini batch ``seq`` is
+        loaded; None when it is not (yet)."""
+        mm = self._mm
+        if self._SEQ.unpack_from(mm, 24)[0] != seq:
+            return None
+        items, loaded_at = self._DATA.unpack_from(mm, 8)
+        if self._SEQ.unpack_from(mm, 0)[0] != seq:
+            return None
+        return (None if items < 0 else items), loaded_at
+
+    def close(self) -> None:
+        with contextlib.suppress(BufferError, ValueError):
+            self._mm.close()
