@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from daskprs.runtime import environ
 from daskprs.runtime.protocol import AttemptRecord, ProcessConfig
 from daskprs.status import Attempt
 
@@ -359,12 +358,9 @@ class InProcessBackend(_Tasks):
                 fut.cancel()
 
     def close(self) -> list[str]:
-        from daskprs.runtime import reaper
-
         errors: list[str] = []
         for pool in self.pools:
-            errors.extend(pool.close())
-            reaper.kill_marked(environ.RUN_ID, pool.config.run_id)
+            errors.extend(pool.close())  # which kills what is marked with the run
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
         return errors

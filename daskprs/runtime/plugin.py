@@ -184,9 +184,9 @@ class ProcessPool:
 
         def stop(p: EntryProcess) -> None:
             if self.aborted and p.busy:
-                p.kill()
+                p.kill(reap=False)
                 return
-            err = p.shutdown()
+            err = p.shutdown(reap=False)
             if err:
                 errors.append(f"{p.label}: {err}")
 
@@ -195,7 +195,16 @@ class ProcessPool:
             t.start()
         for t in threads:
             t.join()
+        self._reap(procs)
         return errors
+
+    def _reap(self, procs: list[EntryProcess]) -> None:
+        """One scan of the host's processes once every entry process has ended: what each
+        one started, and anything else marked with this run, is killed."""
+        found = reaper.snapshot()
+        for proc in procs:
+            proc.reap(found)
+        reaper.kill(reaper.marked(found, environ.RUN_ID, self.config.run_id))
 
     _closed: list[str] | None = None
 
@@ -249,9 +258,10 @@ class PrsWorkerPlugin(WorkerPlugin):
         is still running. Returns the shutdown errors (once; later calls return the same)."""
         if self.monitor is not None:
             self.monitor.stop()
-        errors = self.pool.close() if self.pool is not None else []
+        if self.pool is not None:
+            return self.pool.close()  # which kills what is marked with the run, once
         reaper.kill_marked(environ.RUN_ID, self.config.run_id)
-        return errors
+        return []
 
     def teardown(self, worker: Any) -> None:
         self.close()

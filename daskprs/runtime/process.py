@@ -177,8 +177,11 @@ class EntryProcess:
         """It died because the process that forked it died (daskprs's loss, not the user's)."""
         return isinstance(self.proc, ZygoteChild) and self.proc.lost_with_zygote
 
-    def kill(self) -> None:
-        """Kill the process, its group and whatever it started; remove its working dir."""
+    def kill(self, reap: bool = True) -> None:
+        """Kill the process, its group and whatever it started; remove its working dir.
+
+        ``reap=False``: leave finding what it started (a scan of every process on the host) to
+        the caller's :meth:`reap`, so that closing a pool scans once for all its processes."""
         proc = self.proc
         if proc is None:
             return
@@ -200,14 +203,23 @@ class EntryProcess:
         self._ahead_bytes = 0
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # a group outlives its leader
-        cfg = self.config
-        reaper.kill(
-            reaper.leftovers_of_entry(reaper.snapshot(), proc.pid, cfg.run_id, self.node, self.name)
-        )
+        self.unreaped = True
+        if reap:
+            self.reap(reaper.snapshot())
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = ""
         self._forget_status_file()
+
+    def reap(self, procs: list[reaper.ProcInfo]) -> None:
+        """Kill what this process (killed already) started, as found in ``procs``."""
+        if self.proc is not None and self.unreaped:
+            cfg = self.config
+            pid = self.proc.pid
+            reaper.kill(reaper.leftovers_of_entry(procs, pid, cfg.run_id, self.node, self.name))
+        self.unreaped = False
+
+    unreaped = False  # killed, and what it started not looked for yet
 
     def _forget_status_file(self) -> None:
         """Unlink the LoadStatus file (the mapping stays readable: a run() may still read
@@ -217,20 +229,21 @@ class EntryProcess:
                 os.unlink(self._status_path)
             self._status_path = ""
 
-    def shutdown(self, timeout: float | None = None) -> str:
+    def shutdown(self, timeout: float | None = None, reap: bool = True) -> str:
         """Call the script's shutdown() and let the process exit; '' or the error line.
-        ``timeout`` (default: the config's ``shutdown_timeout``) bounds shutdown()."""
+        ``timeout`` (default: the config's ``shutdown_timeout``) bounds shutdown(); ``reap``
+        as for :meth:`kill`."""
         if timeout is None:
             timeout = self.config.shutdown_timeout
         if not (self.ready and self.alive and self._send is not None):
-            self.kill()
+            self.kill(reap)
             return ""
         try:
             self._send.send(("shutdown",))
             msg = self._receive(time.monotonic() + timeout)
             error = str(msg[1]) if msg[0] == "bye" else ""
         except _Deadline:
-            self.kill()
+            self.kill(reap)
             return f"shutdown() did not finish in {timeout:g} seconds; the process was killed"
         except (ProcessDied, OSError) as exc:
             error = f"shutdown() did not complete: {exc}"
@@ -239,7 +252,7 @@ class EntryProcess:
                 self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        self.kill()
+        self.kill(reap)
         return error
 
     # -- one mini batch -----------------------------------------------------------------------------
