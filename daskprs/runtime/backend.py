@@ -218,9 +218,9 @@ class DaskBackend(_Tasks):
         records = [AttemptRecord.from_dict(d) for d in event[1].get("records", ())]
         self.inbox.put_records(records)
 
-    def _on_local(self, rec: AttemptRecord) -> None:
+    def _on_local(self, records: list[AttemptRecord]) -> None:
         """The same, from a worker living in this process (no Dask message involved)."""
-        self.inbox.put_records([rec])
+        self.inbox.put_records(records)
 
     def abort(self) -> None:
         from daskprs.runtime.plugin import abort_run

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from daskprs.runtime.plugin import EventBatcher
+from daskprs.runtime.plugin import EventBatcher, RecordBatcher
 from daskprs.runtime.protocol import RUN_DONE, RUN_EXCEPTION, AttemptRecord
 
 
@@ -71,3 +71,14 @@ def test_records_round_trip_through_dicts():
     d["worker"] = "tcp://x"  # Dask adds its own keys to an event
     back = AttemptRecord.from_dict(d)
     assert back == rec and back.extra is not rec.extra
+
+
+def test_the_local_sink_gets_the_records_themselves_in_batches():
+    batches: list[list[AttemptRecord]] = []
+    b = RecordBatcher(batches.append, interval=60, max_records=2)
+    recs = [AttemptRecord(i, 1, RUN_DONE) for i in range(3)]
+    for rec in recs:
+        b.add(rec)
+    assert batches == [recs[:2]] and batches[0][0] is recs[0]
+    b.add(AttemptRecord(3, 1, RUN_EXCEPTION))  # a failure goes at once, with the buffer
+    assert [[r.mini_batch_id for r in batch] for batch in batches] == [[0, 1], [2, 3]]
