@@ -104,17 +104,7 @@ class ProcessPool:
                     proc = self._replace(proc)  # died since it last ran (its zygote was lost)
                 error = proc.wait_ready()
                 if error:
-                    records.append(
-                        AttemptRecord(
-                            piece.id,
-                            attempt,
-                            Attempt.INIT_FAILED,
-                            process=proc.label,
-                            error=error,
-                            error_file=_error_file(self.config, proc),
-                        )
-                    )
-                    records.extend(_untouched(items[index + 1 :], Attempt.NOT_RUN))
+                    records.extend(self._init_failed(proc, items[index:], error))
                     proc = self._replace(proc)
                     break
                 rec = proc.run(piece, attempt, items[index + 1 : index + 9])
@@ -125,25 +115,28 @@ class ProcessPool:
                 if not proc.alive:  # timed out or crashed: a fresh process runs init() again
                     proc = self._replace(proc)
         except Exception as exc:  # noqa: BLE001 - daskprs's own failure, not the user's
-            if index < len(items):
-                piece, attempt = items[index]
-                rec = AttemptRecord(
-                    piece.id,
-                    attempt,
-                    Attempt.WORKER_LOST,
-                    process=proc.label,
-                    error=f"daskprs could not run the mini batch: {exc!r}",
-                )
-                records.append(rec)
-                if report is not None:
-                    report(rec)
-                records.extend(_untouched(items[index + 1 :], Attempt.NOT_RUN))
+            records.extend(_machinery_failed(proc, items[index:], exc, report))
             proc.kill()
         finally:
             if proc.sent_ahead:  # left early (an error above): the mini batch it runs is stale
                 proc.kill()
             self._free.put(proc)  # a dead one is replaced by the next borrower
         return records
+
+    def _init_failed(
+        self, proc: EntryProcess, items: list[tuple[Any, int]], error: str
+    ) -> list[AttemptRecord]:
+        """init() failed in ``proc``: the first mini batch is INIT_FAILED, the rest NOT_RUN."""
+        (piece, attempt), rest = items[0], items[1:]
+        failed = AttemptRecord(
+            piece.id,
+            attempt,
+            Attempt.INIT_FAILED,
+            process=proc.label,
+            error=error,
+            error_file=_error_file(self.config, proc),
+        )
+        return [failed, *_untouched(rest, Attempt.NOT_RUN)]
 
     def _replace(self, proc: EntryProcess) -> EntryProcess:
         proc.kill()
@@ -207,6 +200,28 @@ class ProcessPool:
         reaper.kill(reaper.marked(found, environ.RUN_ID, self.config.run_id))
 
     _closed: list[str] | None = None
+
+
+def _machinery_failed(
+    proc: EntryProcess,
+    items: list[tuple[Any, int]],
+    exc: Exception,
+    report: Callable[[AttemptRecord], None] | None,
+) -> list[AttemptRecord]:
+    """daskprs failed to run ``items[0]``: WORKER_LOST (reported at once), the rest NOT_RUN."""
+    if not items:
+        return []
+    (piece, attempt), rest = items[0], items[1:]
+    rec = AttemptRecord(
+        piece.id,
+        attempt,
+        Attempt.WORKER_LOST,
+        process=proc.label,
+        error=f"daskprs could not run the mini batch: {exc!r}",
+    )
+    if report is not None:
+        report(rec)
+    return [rec, *_untouched(rest, Attempt.NOT_RUN)]
 
 
 def _untouched(items: list[tuple[Any, int]], status: str) -> list[AttemptRecord]:

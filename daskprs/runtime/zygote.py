@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 from daskprs.runtime import environ, reaper
 
@@ -106,42 +106,54 @@ def _serve(sock: socket.socket) -> int:
             continue
         _, stdout_path, stderr_path = msg
         pid = os.fork()
-        if pid == 0:  # the entry-script process
-            code = 1
-            try:
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                sock.close()
-                os.close(wake_r)
-                os.close(wake_w)
-                os.setsid()
-                out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-                err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os.dup2(out, 1)
-                os.dup2(err, 2)
-                os.close(out)
-                os.close(err)
-                sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-                sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-                from daskprs.runtime import child
-
-                code = child.main([str(fds[0]), str(fds[1])])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:  # noqa: BLE001
-                import traceback
-
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
+        if pid == 0:  # the entry-script process: never returns
+            _entry_process(sock, (wake_r, wake_w), fds, stdout_path, stderr_path)
         for fd in fds:
             os.close(fd)
         _ENTRIES.add(pid)
         _send(sock, ("pid", pid))
+
+
+def _entry_process(
+    sock: socket.socket,
+    wake: tuple[int, int],
+    fds: list[int],
+    stdout_path: str,
+    stderr_path: str,
+) -> NoReturn:
+    """In the forked child: drop the zygote's plumbing, become a session leader with its
+    stdout/stderr files, run :func:`daskprs.runtime.child.main` and exit with its code."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sock.close()
+        for fd in wake:
+            os.close(fd)
+        os.setsid()
+        out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        os.close(out)
+        os.close(err)
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        from daskprs.runtime import child
+
+        code = child.main([str(fds[0]), str(fds[1])])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 _ENTRIES: set[int] = set()  # entry processes forked here and not reaped yet
