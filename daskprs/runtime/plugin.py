@@ -59,13 +59,17 @@ class ProcessPool:
         self._spawner = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="daskprs-spawn")
 
     def start(self) -> None:
+        """Start the processes in the background: each joins the free list once it is forked
+        and has its init message (init() runs on in it), so neither the worker plugin's setup
+        nor the driver waits for the forks (5-10 ms each, one after the other)."""
         for _ in range(max(1, self.config.processes_per_worker)):
-            self._free.put(self._spawn())
+            self._spawn(to_free_list=True)
 
-    def _spawn(self) -> EntryProcess:
+    def _spawn(self, to_free_list: bool = False) -> EntryProcess:
         """A new entry process (started from the spawner thread). Refused once the pool is
         closing: a replacement started by a task that is still winding down would outlive
-        the step."""
+        the step. ``to_free_list``: do not wait; the process joins the free list when started
+        (or failed to: the borrower then replaces it)."""
         with self._lock:
             if self._closing:
                 raise RuntimeError("the entry-process pool is closed")
@@ -73,9 +77,17 @@ class ProcessPool:
             self._count += 1
             proc = EntryProcess(self.config, self.node, name)
             self._all.append(proc)
-            started = self._spawner.submit(proc.start)
-        started.result()
+            started = self._spawner.submit(self._start, proc, to_free_list)
+        if not to_free_list:
+            started.result()
         return proc
+
+    def _start(self, proc: EntryProcess, to_free_list: bool) -> None:
+        try:
+            proc.start()
+        finally:
+            if to_free_list:
+                self._free.put(proc)
 
     _closing = False
 
