@@ -6,7 +6,7 @@ narrowest kind all of them parse as: boolean (``true``/``false`` in any case, or
 int, float, datetime (ISO 8601 dates and date-times), else string. A value that later fails to
 convert becomes null, as in mltable (a non-integral number in an int column is truncated).
 
-A table's *planned* kinds (:class:`~daskprs.data.readers.TableSchema`) also say whether an int
+A table's *planned* kinds (:class:`~daskprs.data.model.TableSchema`) also say whether an int
 or boolean column holds nulls, as mltable's ``to_pandas_dataframe()`` represents them: ``int`` is
 int64, ``int?`` (nulls) float64; ``boolean`` is bool, ``boolean?`` object (True / False / None).
 ``object`` (JSON lines: nested values, or a column with no value in the planning scan) is kept

@@ -208,7 +208,7 @@ def add_partition_columns(
 ) -> pd.DataFrame:
     """Add the columns of every ``extract_columns_from_partition_format`` for rows of ``path``.
 
-    ``path`` None: no row (the meta). ``schema`` (:class:`~daskprs.data.readers.TableSchema`):
+    ``path`` None: no row (the meta). ``schema`` (:class:`~daskprs.data.model.TableSchema`):
     its kinds type the inline columns (:class:`PartitionStep`); without it they are text.
     """
     kinds = schema.kind_map if schema is not None else {}
