@@ -3,6 +3,7 @@ progress widget finishing, a Completed job, the output read back with pandas."""
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def _execute(name: str):
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
-    client.execute()
+    # our own event loop, closed at the end (client.execute() leaves one per thread behind,
+    # unclosed: a ResourceWarning, an error under filterwarnings = error)
+    asyncio.run(client.async_execute())
     return nb
 
 
