@@ -31,7 +31,13 @@ from daskprs.data.model import (
 from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
 
-__all__ = ["MLTable", "load_mltable", "parse_mltable", "parse_transformations"]
+__all__ = [
+    "MLTable",
+    "load_mltable",
+    "parse_mltable",
+    "parse_transformations",
+    "read_mltable_file",
+]
 
 
 def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> MLTable:
@@ -47,25 +53,37 @@ def load_mltable(path: str, storage_options: dict[str, Any] | None = None) -> ML
         path = path[len("file://") :]
     if not _paths.is_url(path):
         path = os.path.abspath(path)
-    fs, root = _paths.get_fs(path, storage_options)
+    _folder, source, text = read_mltable_file(path, storage_options)
+    return parse_mltable(text, source, storage_options)
+
+
+def read_mltable_file(
+    path: str, storage_options: dict[str, Any] | None = None
+) -> tuple[str, str, str]:
+    """(the MLTable's folder, the MLTable file, its text) for ``path``: a folder holding a
+    file named ``MLTable``, or that file. At most ``safe_yaml.MAX_YAML_BYTES`` of UTF-8."""
+    try:
+        fs, root = _paths.get_fs(path, storage_options)
+    except (ImportError, ValueError) as exc:
+        raise MLTableError(f"cannot open {path!r}: {exc}", file=path) from None
     if fs.isdir(root):
-        file_root = root.rstrip("/") + "/" + MLTABLE_FILE_NAME
+        folder, file_root = path, root.rstrip("/") + "/" + MLTABLE_FILE_NAME
         source = path.rstrip("/") + "/" + MLTABLE_FILE_NAME
     else:
-        file_root, source = root, path
+        folder, file_root, source = _paths.parent(path), root, path
     if not fs.isfile(file_root):
         raise MLTableError(
             "no MLTable file found: the path must be a folder containing a file named 'MLTable' "
             "or the MLTable file itself",
             file=source,
         )
-    with fs.open(file_root, "rb") as f:
-        data = f.read(safe_yaml.MAX_YAML_BYTES + 1)
+    with fs.open(file_root, "rb") as fh:
+        data = fh.read(safe_yaml.MAX_YAML_BYTES + 1)
     try:
         text = safe_yaml.text_of(data)
     except safe_yaml.YamlRefused as exc:
         raise MLTableError(str(exc), file=source) from None
-    return parse_mltable(text, source, storage_options)
+    return folder, source, text
 
 
 def parse_mltable(

@@ -17,6 +17,7 @@ import yaml
 
 import daskprs.safe_yaml as safe_yaml
 from daskprs.data import paths as _paths
+from daskprs.data.mltable_spec import read_mltable_file
 from daskprs.errors import MLTableError
 from daskprs.mltable import _document
 from daskprs.mltable._enums import parse_encoding, parse_header
@@ -73,26 +74,7 @@ def _read_mltable_file(uri: str, storage_options: dict[str, Any] | None) -> tupl
         uri = uri[len(_document.FILE_SCHEME) :]
     if not is_remote(uri):
         uri = os.path.normpath(os.path.abspath(uri))
-    try:
-        fs, root = _paths.get_fs(uri, storage_options)
-    except (ImportError, ValueError) as exc:
-        raise MLTableError(f"cannot open {uri!r}: {exc}", file=uri) from None
-    if fs.isdir(root):
-        folder, file_root = uri, root.rstrip("/") + "/" + MLTABLE_FILE_NAME
-    else:
-        folder, file_root = _paths.parent(uri), root
-    if not fs.isfile(file_root):
-        raise MLTableError(
-            "no MLTable file found: give a folder that holds a file named 'MLTable' (or the "
-            "MLTable file itself)",
-            file=uri,
-        )
-    with fs.open(file_root, "rb") as fh:
-        data = fh.read(safe_yaml.MAX_YAML_BYTES + 1)
-    try:
-        text = safe_yaml.text_of(data)  # at most 10 MB of UTF-8
-    except safe_yaml.YamlRefused as exc:
-        raise MLTableError(str(exc), file=uri) from None
+    folder, _source, text = read_mltable_file(uri, storage_options)
     return folder.rstrip("/") if is_remote(folder) else folder, text
 
 
