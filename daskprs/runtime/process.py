@@ -24,7 +24,7 @@ from typing import Any
 
 from daskprs.runtime import reaper
 from daskprs.runtime.protocol import AttemptRecord, LoadStatus, ProcessConfig
-from daskprs.runtime.zygote import ZygoteChild, get_zygote
+from daskprs.runtime.zygote import Zygote, ZygoteChild, get_zygote
 from daskprs.status import Attempt
 
 _POLL = 0.5  # seconds between liveness checks while waiting
@@ -95,27 +95,19 @@ class EntryProcess:
         stderr_path = os.path.join(err_dir, f"{self.name}.stderr.txt")
         self.workdir = tempfile.mkdtemp(prefix=f"daskprs-{self.name}-")
         self._status, self._status_path = LoadStatus.create()
-        zygote = None if self.config.python else get_zygote()
         try:
-            if self.config.python:  # a step environment: a fresh process in its interpreter
-                self.proc = self._popen(r1, w2, stdout_path, stderr_path, self.config)
-            elif zygote is not None:
-                self.proc = zygote.spawn([r1, w2], stdout_path, stderr_path)
-            else:
-                self.proc = self._popen(r1, w2, stdout_path, stderr_path)
-        except OSError as exc:
-            if self.config.python:  # never fall back to the worker's Python: init fails
-                for fd in (r1, w1, r2, w2):
-                    os.close(fd)
-                shutil.rmtree(self.workdir, ignore_errors=True)
-                self.workdir = ""
-                self._forget_status_file()
-                self.init_error = (
-                    f"the step environment's Python {self.config.python} cannot start: {exc} "
-                    "(build it on this host: daskprs env build --file <job.yml>)"
-                )
-                return
-            self.proc = self._popen(r1, w2, stdout_path, stderr_path)
+            self.proc = self._spawn(r1, w2, stdout_path, stderr_path)
+        except OSError as exc:  # only a step environment's Python can fail to start
+            for fd in (r1, w1, r2, w2):
+                os.close(fd)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = ""
+            self._forget_status_file()
+            self.init_error = (
+                f"the step environment's Python {self.config.python} cannot start: {exc} "
+                "(build it on this host: daskprs env build --file <job.yml>)"
+            )
+            return
         os.close(r1)
         os.close(w2)
         self._send = Connection(w1, readable=False)
@@ -125,6 +117,32 @@ class EntryProcess:
         self._send.send(
             ("init", self.config, self.node, self.name, environ, self.workdir, self._status_path)
         )
+
+    def _spawn(
+        self, r1: int, w2: int, stdout_path: str, stderr_path: str
+    ) -> subprocess.Popen[bytes] | ZygoteChild:
+        """Forked from the zygote of the process's interpreter (pre-imported; its subreaper
+        adopts what the entry script double-forks), or, without one or when it fails, a fresh
+        process in that interpreter: never the worker's Python for a step environment."""
+        zygote = self._zygote()
+        if zygote is not None:
+            try:
+                return zygote.spawn([r1, w2], stdout_path, stderr_path)
+            except OSError:
+                pass
+        return self._popen(r1, w2, stdout_path, stderr_path, self.config)
+
+    def _zygote(self) -> Zygote | None:
+        """The zygote that forks this process: the worker's, or the step environment's (its
+        interpreter, with only daskprs's runtime on PYTHONPATH)."""
+        if not self.config.python:
+            return get_zygote()
+        python = os.path.expanduser(self.config.python)
+        if not os.access(python, os.X_OK):
+            return None  # the plain start fails and says why (init fails, not the worker)
+        env = _step_environ(dict(os.environ), self.config)
+        env.update(PYTHONFAULTHANDLER="1", PYTHONUNBUFFERED="1")
+        return get_zygote(python, env)
 
     @staticmethod
     def _popen(

@@ -264,7 +264,10 @@ class ZygoteChild:
 
 
 class Zygote:
-    def __init__(self) -> None:
+    """``python``/``env``: the interpreter and environment of a step environment
+    (daskprs.envs) whose entry processes it forks; the worker's own by default."""
+
+    def __init__(self, python: str = "", env: dict[str, str] | None = None) -> None:
         self.exit_codes: dict[int, int] = {}
         self.cond = threading.Condition()
         self._replies: list[Any] = []
@@ -274,11 +277,11 @@ class Zygote:
         # environment) carries this mark: what a dead zygote leaves behind can be found
         self.id = uuid.uuid4().hex
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daskprs.runtime.zygote", str(child.fileno())],
+            [python or sys.executable, "-m", "daskprs.runtime.zygote", str(child.fileno())],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # no terminal signals (Ctrl-C, a kernel's SIGINT)
-            env={**os.environ, environ.ZYGOTE_ID: self.id},
+            env={**(os.environ if env is None else env), environ.ZYGOTE_ID: self.id},
         )
         child.close()
         self.sock = parent
@@ -337,29 +340,34 @@ class Zygote:
         reaper.kill_marked(environ.ZYGOTE_ID, self.id)
 
 
-_zygote: Zygote | None = None
+# one zygote per interpreter (and PYTHONPATH): the worker's, and each step environment's
+_zygotes: dict[tuple[str, str], Zygote] = {}
 _zygote_lock = threading.Lock()
 # The zygote asks to die with the thread that started it (PR_SET_PDEATHSIG), so it is started
 # from this thread, which lives as long as the process.
 _starter = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="daskprs-zygote-start")
 
 
-def get_zygote() -> Zygote | None:
-    """The process-wide zygote, started on first use; None where fork is unavailable or the
-    zygote cannot start (callers then start plain processes)."""
-    global _zygote
+def get_zygote(python: str = "", env: dict[str, str] | None = None) -> Zygote | None:
+    """The process-wide zygote of ``python`` (the worker's interpreter by default; ``env``:
+    the environment a step environment's interpreter runs with), started on first use; None
+    where fork is unavailable or the zygote cannot start (callers then start plain
+    processes)."""
     if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         return None
     if os.environ.get(environ.NO_ZYGOTE):
         return None
+    key = (python, (env or {}).get("PYTHONPATH", "") if python else "")
     with _zygote_lock:
-        if _zygote is None or not _zygote.alive or _zygote.proc.poll() is not None:
+        zygote = _zygotes.get(key)
+        if zygote is None or not zygote.alive or zygote.proc.poll() is not None:
             try:
-                _zygote = _starter.submit(Zygote).result()
+                zygote = _starter.submit(Zygote, python, env).result()
             except OSError:
                 return None
-            atexit.register(_zygote.close)
-        return _zygote
+            _zygotes[key] = zygote
+            atexit.register(zygote.close)
+        return zygote
 
 
 def warm_up() -> None:
