@@ -139,16 +139,9 @@ class ProcessPool:
         self, proc: EntryProcess, items: list[tuple[Any, int]], error: str
     ) -> list[AttemptRecord]:
         """init() failed in ``proc``: the first mini batch is INIT_FAILED, the rest NOT_RUN."""
-        (piece, attempt), rest = items[0], items[1:]
-        failed = AttemptRecord(
-            piece.id,
-            attempt,
-            Attempt.INIT_FAILED,
-            process=proc.label,
-            error=error,
-            error_file=_error_file(self.config, proc),
+        return _first_failed(
+            items, Attempt.INIT_FAILED, proc, error, _error_file(self.config, proc)
         )
-        return [failed, *_untouched(rest, Attempt.NOT_RUN)]
 
     def _replace(self, proc: EntryProcess) -> EntryProcess:
         proc.kill()
@@ -223,17 +216,24 @@ def _machinery_failed(
     """daskprs failed to run ``items[0]``: WORKER_LOST (reported at once), the rest NOT_RUN."""
     if not items:
         return []
-    (piece, attempt), rest = items[0], items[1:]
-    rec = AttemptRecord(
-        piece.id,
-        attempt,
-        Attempt.WORKER_LOST,
-        process=proc.label,
-        error=f"daskprs could not run the mini batch: {exc!r}",
+    records = _first_failed(
+        items, Attempt.WORKER_LOST, proc, f"daskprs could not run the mini batch: {exc!r}"
     )
     if report is not None:
-        report(rec)
-    return [rec, *_untouched(rest, Attempt.NOT_RUN)]
+        report(records[0])
+    return records
+
+
+def _first_failed(
+    items: list[tuple[Any, int]], status: str, proc: EntryProcess, error: str, error_file: str = ""
+) -> list[AttemptRecord]:
+    """The first mini batch of ``items`` failed with ``status`` in ``proc``; the rest did not
+    run (NOT_RUN: re-queued, no attempt charged)."""
+    (piece, attempt), rest = items[0], items[1:]
+    failed = AttemptRecord(
+        piece.id, attempt, status, process=proc.label, error=error, error_file=error_file
+    )
+    return [failed, *_untouched(rest, Attempt.NOT_RUN)]
 
 
 def _untouched(items: list[tuple[Any, int]], status: str) -> list[AttemptRecord]:
