@@ -193,10 +193,10 @@ def test_threshold_crossing_stops_the_job_fast(job_folder, client, tmp_path):
     assert result.status == "Failed" and "mini_batch_error_threshold 0" in step.cause
     n = step.counts["mini_batches"]
     assert n > 40
-    # serially the remaining mini batches would take n * 2 s / 2 processes
-    assert elapsed < n / 4
+    # stopped early: most mini batches never ran (each takes 2 s; all of them would take
+    # n * 2 s / 2 processes). Counted, not timed: the machines are 2-core and noisy.
     rows = attempts(result)
-    assert len(rows) < n / 2
+    assert len(rows) < n / 2, f"{len(rows)} of {n} mini batches ran ({elapsed:.1f} s)"
     assert step.counts["succeeded_mini_batches"] >= 0
     assert not entry_processes()
 
