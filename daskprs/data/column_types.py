@@ -73,7 +73,7 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
     return "string"
 
 
-_NUMBER = r"\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|Infinity)\s*"
+_NUMBER = r"\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|Infinity|[nN][aA][nN])\s*"
 
 
 def has_nulls(strings: pd.Series, kind: str) -> bool:
@@ -128,16 +128,11 @@ def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
             return series
         return value_parsing.to_text(series, STRING_DTYPE)
     if kind in ("int", "float"):
-        if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-            num = series.astype("float64")
-        else:
-            num = value_parsing.to_number(series)
         if kind == "int":
-            num = np.trunc(num)  # mltable truncates: "1.5" -> 1
-            if num.notna().all():
-                return num.astype("int64")
-            return num.astype("float64")
-        return num.astype("float64")
+            return to_int64(int_numbers(series))
+        if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+            return series.astype("float64")
+        return value_parsing.to_number(series).astype("float64")
     if kind == "boolean":
         return _to_bool(series, ct)
     if kind == "datetime":
@@ -145,6 +140,42 @@ def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
             return series
         return value_parsing.to_datetime(series, ct.formats, DATE_FORMATS)
     raise ValueError(f"unknown column type {kind!r}")
+
+
+_TWO63 = 2.0**63
+_I64 = np.iinfo(np.int64)
+
+
+def int_numbers(series: pd.Series) -> pd.Series:
+    """The numbers an int conversion starts from: float64, truncated (``"1.5"`` -> 1), as
+    mltable converts; the text ``nan`` is the number NaN, which mltable's int makes 0 (a null
+    or a value that is not a number stays null)."""
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        return np.trunc(series.astype("float64"))
+    num = value_parsing.to_number(series).astype("float64")
+    missing = num.isna().to_numpy()
+    if missing.any():
+        words = value_parsing.stripped_objects(series[missing])
+        nan_text = words.str.lower().eq("nan").fillna(False).to_numpy(dtype=bool)
+        num[np.flatnonzero(missing)[nan_text]] = 0.0
+    return np.trunc(num)
+
+
+def to_int64(num: pd.Series) -> pd.Series:
+    """Truncated numbers (float64) as mltable's ints: int64, or float64 when one is null.
+
+    A number outside int64's range (``inf``, ``1e400``, ``1e19``) is the nearest bound, as
+    mltable saturates it (with a null in the column, the float64 nearest to the bound).
+    """
+    values = num.to_numpy(dtype="float64", na_value=np.nan)
+    if np.isnan(values).any():
+        return pd.Series(np.clip(values, -_TWO63, _TWO63), index=num.index)
+    out = np.empty(len(values), np.int64)
+    high, low = values >= _TWO63, values < -_TWO63
+    inside = ~(high | low)
+    out[inside] = values[inside].astype(np.int64)
+    out[high], out[low] = _I64.max, _I64.min
+    return pd.Series(out, index=num.index)
 
 
 # pandas' own dtype for text: ``str`` (StringDtype, NaN for missing) in pandas 3, object in 2
@@ -172,18 +203,19 @@ def apply_kinds(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
 
 def planned_dtype(kind: str) -> Any:
     """The pandas dtype of a planned kind (mltable's ``to_pandas_dataframe()`` representation)."""
-    return {
-        "int": np.dtype("int64"),
-        "int?": np.dtype("float64"),
-        "float": np.dtype("float64"),
-        "boolean": np.dtype(bool),
-        "boolean?": np.dtype(object),
-        "datetime": np.dtype("datetime64[ns]"),
-        "string": STRING_DTYPE,
-        "object": np.dtype(object),
-    }[kind]
+    return _PLANNED_DTYPES[kind]
 
 
+_PLANNED_DTYPES: dict[str, Any] = {
+    "int": np.dtype("int64"),
+    "int?": np.dtype("float64"),
+    "float": np.dtype("float64"),
+    "boolean": np.dtype(bool),
+    "boolean?": np.dtype(object),
+    "datetime": np.dtype("datetime64[ns]"),
+    "string": STRING_DTYPE,
+    "object": np.dtype(object),
+}
 _OBJECT = np.dtype(object)
 _warned: set[tuple[str, str]] = set()
 
@@ -217,17 +249,12 @@ def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
     if base == "int":
         if have.kind in "iub":
             return series.astype(want)
-        if have.kind == "f":
-            num = np.trunc(series) if not _integral(series) else series
-        else:
-            num = convert(series, "float")
-            num = np.trunc(num)
+        out = to_int64(int_numbers(series))
         if kind == "int?":
-            return num.astype("float64")
-        if num.isna().any():
+            return out.astype("float64")
+        if out.dtype.kind == "f":
             _late_null(col, kind)  # int64 cannot hold a null: this mini batch is float64
-            return num.astype("float64")
-        return num.astype("int64")
+        return out
     if base == "boolean":
         out = series if have.kind == "b" else _to_bool(series, ColumnType("boolean"))
         if kind == "boolean?":
@@ -240,11 +267,6 @@ def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
     return convert(series, kind)
 
 
-def _integral(series: pd.Series) -> bool:
-    values = series.to_numpy()
-    return bool(np.all(np.isnan(values) | (values == np.round(values))))
-
-
 def conform(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     """Give every column of ``df`` its planned dtype (``kinds``; absent: string).
 
@@ -253,10 +275,10 @@ def conform(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     saw no null, with a null (or a value that does not convert) in this mini batch: int64 and
     bool cannot hold it, so the mini batch's column is float64 / object, as mltable gives it.
     """
-    for col in df.columns:
+    for col, have in zip(df.columns, df.dtypes, strict=True):
         kind = kinds.get(col, "string")
         want = planned_dtype(kind)
-        if df[col].dtype != want or want == _OBJECT:
+        if have != want or want == _OBJECT:
             df[col] = conform_series(df[col], kind, col)
     return df
 
@@ -295,7 +317,7 @@ def conform_output(df: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
         if have == want:
             continue
         if kind == "int" and have.kind == "f" and not series.isna().any():
-            df[col] = series.astype("int64")
+            df[col] = to_int64(np.trunc(series))
         elif kind == "int?" and have.kind in "iub":
             df[col] = series.astype("float64")
         elif kind == "boolean?" and have.kind == "b":

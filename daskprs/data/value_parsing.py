@@ -279,18 +279,40 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
             return fast
     s = stripped_objects(series)
     if not formats:
-        out = _naive(pd.to_datetime(s, errors="coerce", format="ISO8601"))
-        out = out.astype("datetime64[ns]")
+        out = _parse_dates(s, "ISO8601")
         for fmt in date_formats:
             missing = out.isna() & s.notna()
             if not missing.any():
                 break
-            out[missing] = pd.to_datetime(s[missing], errors="coerce", format=fmt)
+            out[missing] = _parse_dates(s[missing], fmt)
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
         for fmt in formats:
             missing = out.isna()
             if not missing.any():
                 break
-            out[missing] = pd.to_datetime(s[missing], errors="coerce", format=fmt)
+            out[missing] = _parse_dates(s[missing], fmt)
     return _naive(out).astype("datetime64[ns]")
+
+
+def _parse_dates(s: pd.Series, fmt: str) -> pd.Series:
+    """datetime64[ns] (UTC for values with a zone) of the strings in ``fmt``; else NaT.
+
+    Column-wide, unless pandas gives up on the column as a whole (values in several zones,
+    or one it reads as a year out of range, ``"-0"``): then value by value, so that one odd
+    value is a null and not the mini batch's failure.
+    """
+    try:  # OutOfBoundsDatetime is a ValueError: a year datetime64[ns] cannot hold
+        return _naive(pd.to_datetime(s, errors="coerce", format=fmt)).astype("datetime64[ns]")
+    except ValueError:
+        return pd.Series([_parse_date(v, fmt) for v in s], index=s.index, dtype="datetime64[ns]")
+
+
+def _parse_date(v: Any, fmt: str) -> Any:
+    try:
+        t = pd.to_datetime(v, errors="coerce", format=fmt)
+    except ValueError:
+        return pd.NaT
+    if t is not pd.NaT and t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return t if t is pd.NaT or pd.Timestamp.min <= t <= pd.Timestamp.max else pd.NaT

@@ -43,16 +43,33 @@ def convert(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
                 errors="coerce",
             )
         if kind == "int":
-            num = np.trunc(num)  # mltable truncates: "1.5" -> 1
-            if num.notna().all():
-                return num.astype("int64")
-            return num.astype("float64")
+            return _ints(series, num)
         return num.astype("float64")
     if kind == "boolean":
         return _to_bool(series, ct)
     if kind == "datetime":
         return _to_datetime(series, ct)
     raise ValueError(f"unknown column type {kind!r}")
+
+
+def _ints(series: pd.Series, num: pd.Series) -> pd.Series:
+    """mltable's int, value by value (oracle cases convert_int_non_finite and
+    csv_late_int_non_finite): truncated, saturated to int64's range, the text "nan" is 0."""
+    texts = (
+        [None] * len(series)
+        if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+        else list(_strings(series))
+    )
+    values = []
+    for v, t in zip(num.astype("float64"), texts, strict=True):
+        if np.isnan(v) and isinstance(t, str) and t.strip().lower() == "nan":
+            v = 0.0
+        values.append(v if np.isnan(v) else float(np.trunc(v)))
+    if any(np.isnan(v) for v in values):
+        return pd.Series([min(max(v, -(2.0**63)), 2.0**63) for v in values], index=series.index)
+    big = np.iinfo(np.int64)
+    ints = [big.max if v >= 2.0**63 else big.min if v < -(2.0**63) else int(v) for v in values]
+    return pd.Series(ints, index=series.index, dtype="int64")
 
 
 def _to_str(v: Any) -> str:
@@ -100,28 +117,38 @@ def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
     return out
 
 
+def _date(v: Any, fmt: str) -> Any:
+    """One value: the instant it is in ``fmt`` (UTC when it has a zone), else NaT (since the
+    typed-path tests of 2026-12-03: a value pandas cannot place is a null, not an error)."""
+    if v is None:
+        return pd.NaT
+    try:
+        t = pd.to_datetime(v, errors="coerce", format=fmt)
+    except ValueError:
+        return pd.NaT
+    if t is not pd.NaT and t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return t if t is pd.NaT or pd.Timestamp.min <= t <= pd.Timestamp.max else pd.NaT
+
+
 def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series
     s = _strings(series).map(lambda v: v.strip() if isinstance(v, str) else v)
     if not ct.formats:
-        out = pd.to_datetime(s, errors="coerce", format="ISO8601")
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-        out = out.astype("datetime64[ns]")
+        out = pd.Series([_date(v, "ISO8601") for v in s], index=s.index, dtype="datetime64[ns]")
         for fmt in DATE_FORMATS:
             missing = out.isna() & s.notna()
             if not missing.any():
                 break
-            out[missing] = pd.to_datetime(s[missing], errors="coerce", format=fmt)
+            out[missing] = [_date(v, fmt) for v in s[missing]]
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
         for fmt in ct.formats:
             missing = out.isna()
             if not missing.any():
                 break
-            parsed = pd.to_datetime(s[missing], errors="coerce", format=fmt)
-            out[missing] = parsed
+            out[missing] = [_date(v, fmt) for v in s[missing]]
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC").dt.tz_localize(None)
     return out.astype("datetime64[ns]")
@@ -139,17 +166,10 @@ def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
     if base == "int":
         if have.kind in "iub":
             return series.astype(want)
-        if have.kind == "f":
-            num = np.trunc(series) if not _integral(series) else series
-        else:
-            num = convert(series, "float")
-            num = np.trunc(num)
+        out = convert(series, "int")
         if kind == "int?":
-            return num.astype("float64")
-        if num.isna().any():
-            pass  # int64 cannot hold a null: this mini batch is float64
-            return num.astype("float64")
-        return num.astype("int64")
+            return out.astype("float64")
+        return out
     if base == "boolean":
         out = series if have.kind == "b" else _to_bool(series, ColumnType("boolean"))
         if kind == "boolean?":
@@ -160,8 +180,3 @@ def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
     if kind == "float" and have.kind in "iub":
         return series.astype("float64")
     return convert(series, kind)
-
-
-def _integral(series: pd.Series) -> bool:
-    values = series.to_numpy()
-    return bool(np.all(np.isnan(values) | (values == np.round(values))))

@@ -237,6 +237,10 @@ def main() -> None:
     late = "n\n" + "".join(f"{i}\n" for i in range(500))
     case("csv_late_string_row_300", csv(), {"data.csv": late.replace("\n300\n", "\nx300\n")})
     case("csv_late_float_row_150", csv(), {"data.csv": late.replace("\n150\n", "\n150.5\n")})
+    # an int column (planned from the first 200 rows) with numbers no int64 holds later:
+    # mltable saturates them (inf, 1e400 -> the int64 bounds) and turns "nan" into 0
+    non_finite = "".join(f"{v}\n" for v in ("inf", "-inf", "1e400", "nan", "NaN", "1e19"))
+    case("csv_late_int_non_finite", csv(), {"data.csv": late + non_finite}, partition_sizes=[512])
     case(
         "csv_header_only",
         csv(),
@@ -798,6 +802,24 @@ def main() -> None:
             infer_column_types=False,
         ),
         messy,
+    )
+    case(
+        "convert_int_non_finite",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+            infer_column_types=False,
+        ),
+        {
+            "data.csv": "k,n\n"
+            + "".join(
+                f"{i},{v}\n"
+                for i, v in enumerate(
+                    ["1", "inf", "-inf", "1e400", "nan", "abc", "", "9223372036854775808", "-2.5"]
+                )
+            )
+        },
     )
     case(
         "convert_float_messy",
