@@ -156,6 +156,35 @@ def timed_row(
     return row, last
 
 
+def interleaved_rows(
+    bench: str, specs: list[tuple[str, Callable[[int], Any], dict[str, Any]]], repeat: int
+) -> list[tuple[Row, Any]]:
+    """``timed_row`` for several figures measured in turns: round ``i`` times every ``fn(i)``
+    once, starting one further along the list each round. Figures timed one after another
+    saw different process states (the heap grown by the one before, caches): on the typed
+    table a serial ``read_csv`` loop took 0.31 s right after the CSV was written and 0.63 s
+    after another loader ran, in one process."""
+    samples: list[list[float]] = [[] for _ in specs]
+    cpus: list[list[float]] = [[] for _ in specs]
+    last: list[Any] = [None] * len(specs)
+    for i in range(repeat):
+        for k in range(len(specs)):
+            j = (i + k) % len(specs)
+            gc.collect()
+            c0 = cpu_seconds()
+            t0 = time.perf_counter()
+            last[j] = specs[j][1](i)
+            samples[j].append(time.perf_counter() - t0)
+            cpus[j].append(cpu_seconds() - c0)
+    out = []
+    for (metric, _, kw), ss, cs, result in zip(specs, samples, cpus, last, strict=True):
+        med, cpu = statistics.median(ss), statistics.median(cs)
+        log(f"{bench} {metric}: median {med:.3f} s of {', '.join(f'{x:.3f}' for x in ss)}")
+        row = Row(bench, metric, med, "s", samples=[round(x, 4) for x in ss], cpu=cpu, **kw)
+        out.append((row, result))
+    return out
+
+
 # -- machine ----------------------------------------------------------------------------------
 def machine_info() -> dict[str, Any]:
     model = ""

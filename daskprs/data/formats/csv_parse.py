@@ -70,6 +70,12 @@ _ARROW_KINDS = {
 _arrow_misses: dict[tuple[Any, ...], list[int]] = {}
 
 
+def _may_hold_hex(data: slices.Data) -> bool:
+    """Whether ``0x`` / ``0X`` occurs; a search for the rare ``x`` first (memchr: ~0.04 ms a
+    MiB, where one for ``0x`` takes ~1 ms in numeric text, full of zeros)."""
+    return any(data.find(x) >= 0 and data.find(b"0" + x) >= 0 for x in (b"x", b"X"))
+
+
 def _arrow_typed(
     data: slices.Data, cols: list[str], reader: Reader, kinds: dict[str, str]
 ) -> pd.DataFrame | None:
@@ -84,8 +90,7 @@ def _arrow_typed(
     planned = [kinds.get(c, "string") for c in cols]
     if any(k not in _ARROW_KINDS for k in planned):
         return None
-    ints = "int" in planned or "int?" in planned
-    if ints and (data.find(b"0x") >= 0 or data.find(b"0X") >= 0):
+    if ("int" in planned or "int?" in planned) and _may_hold_hex(data):
         return None  # Arrow reads hexadecimal ints (0x10: 16); mltable does not (null)
     key = (tuple(cols), tuple(planned), reader.delimiter, reader.empty_as_string)
     misses = _arrow_misses.setdefault(key, [0, 0])  # [misses, reads]
