@@ -53,6 +53,10 @@ class MLTableContext:
         return value
 
 
+# extract_columns_from_partition_format's options besides partition_format: only their defaults
+EXTRACT_DEFAULTS: dict[str, Any] = {"ignore_errors": False, "path_column": "Path"}
+
+
 def _selector(ctx: MLTableContext, value: Any, key: str) -> ColumnSelector:
     if isinstance(value, str):
         return ColumnSelector(names=(value,))
@@ -61,6 +65,16 @@ def _selector(ctx: MLTableContext, value: Any, key: str) -> ColumnSelector:
         if dups:
             raise ctx.error(key, f"duplicate column names {dups}; name each column once")
         return ColumnSelector(names=tuple(value))
+    if isinstance(value, dict) and "selector" in value:
+        # the spelling mltable's save() writes (rslex's): {ignoreCase, invert, pattern, selector}
+        opts = ctx.options(value, key, ("pattern", "ignoreCase", "invert", "selector"))
+        if opts["selector"] != "name_regex":
+            raise ctx.error(f"{key}.selector", f"expected name_regex, got {opts['selector']!r}")
+        value = {
+            "pattern": opts.get("pattern"),
+            "ignore_case": opts.get("ignoreCase", False),
+            "invert": opts.get("invert", False),
+        }
     if isinstance(value, dict) and "pattern" in value:
         opts = ctx.options(value, key, ("pattern", "ignore_case", "invert"))
         pattern = ctx.expect(opts["pattern"], str, f"{key}.pattern", "a regular expression string")
@@ -254,11 +268,17 @@ def parse_transform(ctx: MLTableContext, name: str, raw: Any, key: str) -> Trans
     if isinstance(raw, str):
         fmt = raw
     else:
-        opts = ctx.options(raw, key, ("partition_format",))
+        opts = ctx.options(raw, key, ("partition_format", *EXTRACT_DEFAULTS))
         if "partition_format" not in opts:
             raise ctx.error(
                 f"{key}.partition_format", "missing: e.g. '{Store}/{Brand}/{file_name}.csv'"
             )
+        for option, default in EXTRACT_DEFAULTS.items():  # mltable's save() writes both
+            if opts.get(option, default) != default:
+                raise ctx.error(
+                    f"{key}.{option}",
+                    f"only {default!r} is supported (mltable's default), got {opts[option]!r}",
+                )
         fmt = ctx.expect(
             opts["partition_format"], str, f"{key}.partition_format", "a format string"
         )

@@ -21,6 +21,7 @@ from typing import Any
 
 from daskprs.data import paths as _paths
 from daskprs.data.formats import READERS
+from daskprs.data.mltable_options import EXTRACT_DEFAULTS
 from daskprs.data.mltable_spec import parse_transformations
 from daskprs.data.partition_format import parse_partition_format
 from daskprs.errors import MLTableError
@@ -55,7 +56,6 @@ _READER_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 # rslex writes these encodings in their short form; the others as given
 _ENCODING_SPELLING = {"utf-8": "utf8", "latin-1": "latin1", "iso-8859-1": "iso88591"}
-_EXTRACT_DEFAULTS = {"ignore_errors": False, "path_column": "Path"}
 
 
 # ---------------------------------------------------------------------------- canonical form
@@ -103,7 +103,7 @@ def canonical_step(step: Any) -> Any:
     elif name == "convert_column_types" and isinstance(args, list):
         args = _conversions(args)
     elif name == "extract_columns_from_partition_format" and isinstance(args, dict):
-        args = {**_EXTRACT_DEFAULTS, **args}
+        args = {**EXTRACT_DEFAULTS, **args}
     return {name: args}
 
 
@@ -241,7 +241,7 @@ def parser_step(step: Any, key: str, file: str | None, strict: bool = True) -> A
             args = {**args, "infer_column_types": infer}
     elif name == "extract_columns_from_partition_format" and isinstance(args, dict):
         args = dict(args)
-        for option, default in _EXTRACT_DEFAULTS.items():
+        for option, default in EXTRACT_DEFAULTS.items():
             value = args.pop(option, default)
             if value != default and not strict:
                 args[option] = value

@@ -173,3 +173,80 @@ def test_memory_filesystem():
     pieces = plan_mini_batches(table, 6)
     rows = [r for p in pieces for r in load_piece(p)["a"].tolist()]
     assert rows == [1, 2]
+
+
+def _spec(path: str, kind: str, *steps: dict) -> dict:
+    return {"paths": [{kind: path}], "transformations": [{"read_delimited": {}}, *steps]}
+
+
+def test_reads_the_spelling_mltable_save_writes(make_table):
+    """rslex's spelling (what ``mltable``'s ``save()`` writes) means the documented one."""
+    saved = _spec(
+        "./**/*.csv",
+        "pattern",
+        {
+            "extract_columns_from_partition_format": {
+                "partition_format": "{Store}/data.csv",
+                "ignore_errors": False,
+                "path_column": "Path",
+            }
+        },
+        {
+            "keep_columns": {
+                "ignoreCase": True,
+                "invert": False,
+                "pattern": "^A",
+                "selector": "name_regex",
+            }
+        },
+    )
+    documented = _spec(
+        "./**/*.csv",
+        "pattern",
+        {"extract_columns_from_partition_format": {"partition_format": "{Store}/data.csv"}},
+        {"keep_columns": {"pattern": "^A", "ignore_case": True}},
+    )
+    files = {"s1/data.csv": "a,b\n1,2\n"}
+    a = load_mltable(str(make_table(saved, files)))
+    b = load_mltable(str(make_table(documented, files)))
+    assert a.transforms == b.transforms and a.partition_keys == b.partition_keys == ("Store",)
+
+
+@pytest.mark.parametrize(
+    "step, key, words",
+    [
+        (
+            {"keep_columns": {"pattern": "a", "selector": "name_list"}},
+            "transformations[1].keep_columns.selector",
+            "expected name_regex",
+        ),
+        (
+            {"keep_columns": {"pattern": "a", "selector": "name_regex", "ignore_case": True}},
+            "transformations[1].keep_columns.ignore_case",
+            "valid options are",
+        ),
+        (
+            {
+                "extract_columns_from_partition_format": {
+                    "partition_format": "{S}/data.csv",
+                    "ignore_errors": True,
+                }
+            },
+            "transformations[1].extract_columns_from_partition_format.ignore_errors",
+            "only False is supported",
+        ),
+        (
+            {
+                "extract_columns_from_partition_format": {
+                    "partition_format": "{S}/data.csv",
+                    "path_column": "P",
+                }
+            },
+            "transformations[1].extract_columns_from_partition_format.path_column",
+            "only 'Path' is supported",
+        ),
+    ],
+)
+def test_rslex_spelling_errors_name_the_key(make_table, step, key, words):
+    err = error_of(make_table(_spec("./data.csv", "file", step), {"data.csv": "a\n1\n"}))
+    assert key in str(err) and words in str(err), str(err)
