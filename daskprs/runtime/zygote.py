@@ -137,8 +137,9 @@ def _entry_process(
         for fd in wake:
             os.close(fd)
         os.setsid()
-        out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        # as open() creates the run directory's other logs: 0o666 less the umask
+        out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        err = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(out, 1)

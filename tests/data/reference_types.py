@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from daskprs.data import value_parsing
 from daskprs.data.column_types import DATE_FORMATS, STRING_DTYPE, base_kind, planned_dtype
 from daskprs.data.model import ColumnType
 
@@ -119,16 +120,9 @@ def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
 
 def _date(v: Any, fmt: str) -> Any:
     """One value: the instant it is in ``fmt`` (UTC when it has a zone), else NaT (since the
-    typed-path tests of 2026-12-03: a value pandas cannot place is a null, not an error)."""
-    if v is None:
-        return pd.NaT
-    try:
-        t = pd.to_datetime(v, errors="coerce", format=fmt)
-    except ValueError:
-        return pd.NaT
-    if t is not pd.NaT and t.tzinfo is not None:
-        t = t.tz_convert("UTC").tz_localize(None)
-    return t if t is pd.NaT or pd.Timestamp.min <= t <= pd.Timestamp.max else pd.NaT
+    typed-path tests of 2026-12-03: a value pandas cannot place is a null, not an error). The
+    data layer's own per-value rule: the column-wide parse is what these tests check."""
+    return pd.NaT if v is None else value_parsing._parse_date(v, fmt)
 
 
 def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
