@@ -153,6 +153,31 @@ def main() -> None:
         ),
         {"data.csv": csv_rows(12)},
     )
+    # overrides with options: custom true / false words, datetime formats (converted with them)
+    worded = [
+        {
+            "columns": "a",
+            "column_type": {
+                "boolean": {"true_values": ["yes"], "false_values": ["no"], "mismatch_as": "error"}
+            },
+        },
+        {"columns": "d", "column_type": {"datetime": {"formats": ["%d/%m/%Y"]}}},
+    ]
+    case(
+        "csv_type_overrides_worded",
+        csv(infer_column_types={"column_type_overrides": worded}),
+        {"data.csv": "a,d,n\nyes,31/12/2021,1\nno,01/02/2020,2\ntrue,2021-01-01,3\n"},
+        partition_sizes=[16],
+    )
+    case(
+        "csv_type_overrides_worded_no_nulls",
+        csv(infer_column_types={"column_type_overrides": worded}),
+        {
+            "data.csv": "a,d,n\n"
+            + "".join(f"{w},0{i}/02/2020,{i}\n" for i, w in enumerate(["yes", "no"] * 4, 1))
+        },
+        partition_sizes=[40],
+    )
     case(
         "csv_semicolon",
         csv(delimiter=";"),

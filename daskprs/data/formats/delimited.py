@@ -9,6 +9,7 @@ conformed to those kinds (:func:`daskprs.data.column_types.conform`).
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -25,7 +26,7 @@ from daskprs.data.mltable_options import (
     inference_option,
     path_column_option,
 )
-from daskprs.data.model import HEADER_MODES, MLTable, Part, Reader, TableSchema
+from daskprs.data.model import HEADER_MODES, ColumnType, MLTable, Part, Reader, TableSchema
 from daskprs.data.partitions import inline_partition_columns, inline_partition_values
 from daskprs.errors import MLTableError
 
@@ -122,11 +123,49 @@ def read_part(part: Part, table: MLTable, schema: TableSchema, typed: bool = Tru
         elif reader.header == "all_files_same_headers" and part.file_index > 0:
             check_same_header(table, part.path, split_line(line, reader), schema)
     assert file_cols is not None
-    df = csv_parse.parse_csv(data, file_cols, reader, schema, typed)
+    worded = _worded_overrides(reader, schema.columns) if typed else {}
+    parse_as = schema
+    if worded:  # parsed as text, then converted with the override's words or formats
+        text = tuple((c, "string" if c in worded else k) for c, k in schema.kinds)
+        parse_as = TableSchema(schema.columns, text, schema.arrow_schema)
+    df = csv_parse.parse_csv(data, file_cols, reader, parse_as, typed)
     df = _finish(df, part, table, schema, keep_extra=not typed)
     if typed:
+        for col, ctype in worded.items():
+            if col in df.columns:
+                df[col] = column_types.convert(df[col], ctype)
         df = column_types.conform(df, schema.kind_map)
     return df
+
+
+def _worded_overrides(reader: Reader, cols: Sequence[str]) -> dict[str, ColumnType]:
+    """The columns of ``column_type_overrides`` with options (``true_values`` /
+    ``false_values`` / ``mismatch_as``, datetime ``formats``), and their types; the last
+    override naming a column wins."""
+    out: dict[str, ColumnType] = {}
+    for selector, ctype in reader.type_overrides:
+        for col in selector.select(list(cols)):
+            if ctype.name in column_types.KINDS and ctype != ColumnType(ctype.name):
+                out[col] = ctype
+            else:
+                out.pop(col, None)
+    return out
+
+
+def _with_nullable_kinds(
+    kinds: dict[str, str], sample: pd.DataFrame, worded: dict[str, ColumnType]
+) -> dict[str, str]:
+    """``int?`` / ``boolean?`` for the int / boolean columns whose sample converts to a null."""
+    for col, kind in kinds.items():
+        if kind not in ("int", "boolean") or col not in sample:
+            continue
+        if col in worded:
+            holes = bool(column_types.convert(sample[col], worded[col]).isna().any())
+        else:
+            holes = column_types.has_nulls(sample[col], kind)
+        if holes:
+            kinds[col] = column_types.nullable(kind)
+    return kinds
 
 
 def _finish(
@@ -203,9 +242,7 @@ def delimited_schema(table: MLTable, files: list[str]) -> TableSchema:
     for selector, ctype in reader.type_overrides:
         for c in selector.select(typed):
             kinds[c] = ctype.name if ctype.name in column_types.KINDS else "string"
-    for c, kind in kinds.items():
-        if kind in ("int", "boolean") and c in sample and column_types.has_nulls(sample[c], kind):
-            kinds[c] = column_types.nullable(kind)
+    kinds = _with_nullable_kinds(kinds, sample, _worded_overrides(reader, typed))
     return TableSchema(tuple(cols), tuple(kinds.items()))
 
 
