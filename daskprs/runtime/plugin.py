@@ -85,6 +85,9 @@ class ProcessPool:
     def _start(self, proc: EntryProcess, to_free_list: bool) -> None:
         try:
             proc.start()
+            if self.aborted:  # started while abort() went by: it would run init() for nothing
+                proc.aborted = True
+                proc.kill()
         finally:
             if to_free_list:
                 self._free.put(proc)
@@ -115,6 +118,9 @@ class ProcessPool:
                 if not proc.alive and not proc.fresh:
                     proc = self._replace(proc)  # died since it last ran (its zygote was lost)
                 error = proc.wait_ready()
+                if error and self.aborted:  # killed in init() by abort(): not an init failure
+                    records.extend(_untouched(items[index:], Attempt.CANCELLED))
+                    break
                 if error:
                     records.extend(self._init_failed(proc, items[index:], error))
                     proc = self._replace(proc)
@@ -155,12 +161,13 @@ class ProcessPool:
         return [(p.name, p.proc.pid) for p in procs if p.proc is not None and p.alive]
 
     def abort(self) -> None:
-        """Stop now: kill every process in the middle of a mini batch."""
+        """Stop now: kill every process in the middle of a mini batch or still in init()
+        (a task waiting for one would otherwise hold the step until init() ends)."""
         self.aborted = True
         with self._lock:
             procs = list(self._all)
         for proc in procs:
-            if proc.busy:
+            if proc.busy or proc.fresh:
                 proc.aborted = True
                 proc.kill()
 
