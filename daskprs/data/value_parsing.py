@@ -7,7 +7,8 @@ tests compare both on generated columns, ``tests/data/test_value_parsing.py``):
 
 - text is stripped as Python's ``str.strip()`` strips it (every character ``str.isspace()``
   accepts, not only ASCII blanks) before it is parsed as a number, a boolean or a datetime;
-- booleans: ``true`` / ``t`` / ``1`` and ``false`` / ``f`` / ``0`` in any case, or exactly the
+- booleans: :data:`TRUE_WORDS` / :data:`FALSE_WORDS` (``true``, ``True``, ``TRUE``, ``t``, ``T``,
+  ``Yes``, ``YES``, ``Y``, ``1``...; not ``tRuE`` nor ``yes``, as mltable), or exactly the
   ``true_values`` / ``false_values`` of the conversion when it names both; a number is true
   when it is not 0; anything else is ``mismatch_as`` (true, false, else null);
 - datetimes: ISO 8601 (then ``2020/01/02`` and ``01/02/2020``), or the conversion's formats in
@@ -34,8 +35,9 @@ PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-TRUE_WORDS = ("true", "t", "1")
-FALSE_WORDS = ("false", "f", "0")
+# mltable's boolean words (stripped, case as written: ``tRuE`` and ``yes`` are not booleans)
+TRUE_WORDS = ("true", "True", "TRUE", "t", "T", "Yes", "YES", "Y", "1")
+FALSE_WORDS = ("false", "False", "FALSE", "f", "F", "No", "NO", "N", "0")
 _NO_STR = ("integer", "floating", "mixed-integer-float", "boolean", "empty")
 
 
@@ -121,10 +123,10 @@ def _bool_value(v: Any, true_values: Any, false_values: Any, mismatch_as: str) -
         if s in false_values:
             return False
     else:
-        low = s.strip().lower()
-        if low in TRUE_WORDS:
+        word = s.strip()
+        if word in TRUE_WORDS:
             return True
-        if low in FALSE_WORDS:
+        if word in FALSE_WORDS:
             return False
     if mismatch_as == "true":
         return True
@@ -149,7 +151,7 @@ def _text_truth(
         words = arr  # exactly as written: no stripping, case counts
         trues, falses = list(true_values), list(false_values)
     else:
-        words = pc.utf8_lower(strip(arr))
+        words = strip(arr)
         trues, falses = list(TRUE_WORDS), list(FALSE_WORDS)
     is_true = pc.is_in(words, value_set=pa.array(trues, pa.string()))
     is_false = pc.is_in(words, value_set=pa.array(falses, pa.string()))

@@ -101,10 +101,10 @@ def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
             if s in false_values:
                 return False
         else:
-            low = s.strip().lower()
-            if low in ("true", "t", "1"):
+            word = s.strip()
+            if word in ("true", "True", "TRUE", "t", "T", "Yes", "YES", "Y", "1"):
                 return True
-            if low in ("false", "f", "0"):
+            if word in ("false", "False", "FALSE", "f", "F", "No", "NO", "N", "0"):
                 return False
         if ct.mismatch_as == "true":
             return True

@@ -266,6 +266,9 @@ def main() -> None:
     # mltable saturates them (inf, 1e400 -> the int64 bounds) and turns "nan" into 0
     non_finite = "".join(f"{v}\n" for v in ("inf", "-inf", "1e400", "nan", "NaN", "1e19"))
     case("csv_late_int_non_finite", csv(), {"data.csv": late + non_finite}, partition_sizes=[512])
+    # ints past int64 after the sample (pandas reads them as uint64): saturated, as mltable
+    too_big = "".join(f"{v}\n" for v in ("9223372036854775808", "18446744073709551615", "7"))
+    case("csv_late_int_too_big", csv(), {"data.csv": late + too_big})
     # a datetime column (planned from the first 200 rows, all "2021-03-04T05:06:07") with other
     # layouts later: mltable parses only the layout it inferred, daskprs any ISO 8601
     stamps = "t\n" + "2021-03-04T05:06:07\n" * 250
@@ -345,6 +348,37 @@ def main() -> None:
         {"data.csv": "mixed_case,yn,tf,one_zero_two\nTrue,yes,t,0\nFALSE,no,f,2\ntrue,yes,t,1\n"},
     )
     case("csv_all_empty_column", csv(), {"data.csv": "a,b,c\n1,,x\n2,,y\n"})
+    # mltable's boolean words are case-sensitive (Yes / YES / Y / N are booleans; tRuE, yes, y
+    # are text); inf / infinity / nan in any case are floats; an int no int64 holds makes the
+    # column float; digits are ASCII (Arabic-Indic digits are text)
+    case(
+        "csv_infer_words",
+        csv(),
+        {
+            "data.csv": "yn,YN,camel,lower_y,one_word,inf_up,nan_up,big,neg_big,arabic\n"
+            "Yes,Y,tRuE,yes,true,INF,NAN,9223372036854775808,-9223372036854775809,\u0661\u0662\n"
+            " NO,N,False,no,1,iNfInItY,nAn,1,2,\u0663\n"
+            "YES ,Y,true,y,0,-Inf,+NaN,99999999999999999999,3,4\n"
+        },
+    )
+    case(
+        "convert_boolean_words",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "w", "column_type": "boolean"}]},
+            infer_column_types=False,
+        ),
+        {
+            "data.csv": "k,w\n"
+            + "".join(
+                f"{i},{w}\n"
+                for i, w in enumerate(
+                    ["Yes", "YES", "Y", "No", "NO", "N", "tRuE", "yes", "y", " T "]
+                )
+            )
+        },
+    )
 
     # --- one table, one schema: every mini batch has the whole table's dtypes
     # (test_mini_batch_dtypes_are_the_tables; the windows differ in where nulls and values are)
