@@ -23,7 +23,27 @@ from daskprs.data import column_types, value_parsing
 from daskprs.data.model import ColumnType
 
 BLANKS = ["", " ", "\t", "\u00a0", "\u3000", "\x1c", "\u2029"]
-WORDS = ["true", "false", "True", "FALSE", "tRuE", "t", "F", "1", "0", "yes", "no", "Y", "maybe"]
+WORDS = [
+    "true",
+    "false",
+    "True",
+    "FALSE",
+    "tRuE",
+    "t",
+    "F",
+    "1",
+    "0",
+    "yes",
+    "no",
+    "Y",
+    "N",
+    "Yes",
+    "YES",
+    "No",
+    "NO",
+    "y",
+    "maybe",
+]
 NUMBERS = [
     "0",
     "-0",

@@ -269,6 +269,17 @@ def main() -> None:
     # ints past int64 after the sample (pandas reads them as uint64): saturated, as mltable
     too_big = "".join(f"{v}\n" for v in ("9223372036854775808", "18446744073709551615", "7"))
     case("csv_late_int_too_big", csv(), {"data.csv": late + too_big})
+    # numbers after the sample in a boolean column are no boolean words: null (not True), and
+    # words in a float column (an override) are no numbers: null (not 1.0)
+    bool_rows = "".join(f"{i % 2},{'true' if i % 3 else 'false'},{i}\n" for i in range(210))
+    odd = ["5,5,true", "-0,1,false", "1.5,TRUE,TRUE", "99999999999999999999,F,t"]
+    case(
+        "csv_late_bool_numbers",
+        csv(
+            infer_column_types={"column_type_overrides": [{"columns": "f", "column_type": "float"}]}
+        ),
+        {"data.csv": "b01,bw,f\n" + bool_rows + "".join(f"{r}\n" for r in odd)},
+    )
     # a datetime column (planned from the first 200 rows, all "2021-03-04T05:06:07") with other
     # layouts later: mltable parses only the layout it inferred, daskprs any ISO 8601
     stamps = "t\n" + "2021-03-04T05:06:07\n" * 250

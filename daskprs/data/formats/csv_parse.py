@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from daskprs.data import column_types, slices
+from daskprs.data import column_types, slices, value_parsing
 from daskprs.data.model import Reader, TableSchema
 
 
@@ -120,7 +120,8 @@ def _pandas_csv(
 
     The C parser is the most CPU-efficient reader here, and a mini batch runs in one process
     per core, so CPU per byte is what counts. A column planned as text that pandas read as
-    numbers is read again as text (keeping "007" intact).
+    numbers is read again as text (keeping "007" intact), and so is one whose values pandas read
+    as another kind than planned (see :func:`_read_as_other_kind`).
     """
     options: dict[str, Any] = {
         "sep": reader.delimiter,
@@ -137,18 +138,26 @@ def _pandas_csv(
     df = pd.read_csv(slices.stream(data), **options)
     if len(df.columns) != len(cols):
         raise ValueError("ragged rows")
-    text_again = [
-        c
-        for c in cols
-        if kinds.get(c, "string") == "string"
-        and df[c].dtype.kind not in "OT"
-        and not pd.api.types.is_string_dtype(df[c].dtype)
-    ]
+    text_again = [c for c in cols if _read_as_other_kind(df[c], kinds.get(c, "string"))]
     if text_again:
         again = pd.read_csv(slices.stream(data), usecols=text_again, dtype=str, **options)
         for c in text_again:
             df[c] = again[c]
     return df
+
+
+def _read_as_other_kind(series: pd.Series, kind: str) -> bool:
+    """Whether pandas read a column as another kind than planned, where converting its values
+    would not give mltable's: numbers in a text or boolean column (``5`` is no boolean word:
+    null, not True), booleans in a number column (``true`` is no number: null, not 1)."""
+    base, dtype = column_types.base_kind(kind), series.dtype
+    if base == "string":
+        return dtype.kind not in "OT" and not pd.api.types.is_string_dtype(dtype)
+    if base == "boolean":  # numbers, or Python ints past int64 (an object column)
+        return dtype.kind in "iuf" or (
+            dtype.kind == "O" and value_parsing.value_kind(series) != "text"
+        )
+    return base in ("int", "float") and dtype.kind == "b"
 
 
 _ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.MULTILINE)
