@@ -18,6 +18,7 @@ does the same for the int / boolean columns after the transformations (``convert
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Iterable
@@ -37,8 +38,9 @@ _log = logging.getLogger("daskprs")
 TRUE_VALUES = value_parsing.TRUE_WORDS  # mltable's boolean words, case as written
 FALSE_VALUES = value_parsing.FALSE_WORDS
 _BOOL_WORDS = frozenset(TRUE_VALUES + FALSE_VALUES)
-# date layouts mltable infers besides ISO 8601: 2020/01/02 and the US 01/02/2020 (month first)
-DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y")
+# date layouts mltable infers besides ISO 8601: 2020/01/02 and 01/02/2020 (month first; day
+# first when the month-first reading is no date: 31/12/2020)
+DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y")
 # ASCII digits only (``\d`` would take other scripts' digits, which mltable reads as text);
 # inf / infinity / nan in any case, as mltable infers them
 _DIGITS = "[0-9]"
@@ -48,10 +50,40 @@ _NUMBER = (
 )
 _INT = re.compile(rf"^\s*[+-]?{_DIGITS}+\s*$")
 _FLOAT = re.compile(f"^{_NUMBER}$")
-_DATE = re.compile(
-    r"^\s*(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
-    r"|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\s*$"
+# the datetimes mltable infers (blanks before, none after): ISO 8601 dates (2021-1-2 too), with a
+# time to the second (fraction, zone optional); 2021/03/04 (05:06:07); 03/04/2021
+_TIME = r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
+_DATES = (
+    re.compile(
+        rf"^\s*([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}})"
+        rf"(?:[T ]{_TIME}(?:\.[0-9]+)?(?:Z|[+-][0-9]{{2}}:?[0-9]{{2}})?)?$"
+    ),
+    re.compile(rf"^\s*([0-9]{{4}})/([0-9]{{1,2}})/([0-9]{{1,2}})(?: {_TIME})?$"),
 )
+_US_DATE = re.compile(r"^\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+
+
+def is_date(value: str) -> bool:
+    """Whether mltable infers ``value`` as a datetime: one of its layouts, and a real date and
+    time (``2021-02-30``, ``24:00:00`` are text)."""
+    us = _US_DATE.match(value)
+    if us is not None:  # 03/04/2021: month first, or day first
+        a, b, year = (int(x) for x in us.groups())
+        return _real(year, a, b) or _real(year, b, a)
+    for layout in _DATES:
+        m = layout.match(value)
+        if m is not None:
+            g = [int(x) for x in m.groups() if x is not None]
+            return _real(*g[:3]) and (len(g) == 3 or (g[3] < 24 and g[4] < 60 and g[5] < 60))
+    return False
+
+
+def _real(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
@@ -73,7 +105,7 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
         return "int" if all(_I64.min <= int(v) <= _I64.max for v in vals) else "float"
     if all(_FLOAT.match(v) for v in vals):
         return "float"
-    if all(_DATE.match(v) for v in vals):
+    if all(is_date(v) for v in vals):
         return "datetime"
     return "string"
 

@@ -353,6 +353,36 @@ def main() -> None:
             "data.csv": 'lead0,big,neg,nan,inf,pct,thou\n007,9007199254740993,-1.5,NaN,inf,5%,"1,000"\n010,1,-2,1.0,-inf,6%,"2,000"\n'
         },
     )
+    # the datetimes mltable infers: seconds needed after a time, real dates only (2021-02-30 is
+    # text), one-digit months and days, 2021/03/04 05:06:07; blanks before, none after
+    case(
+        "csv_infer_date_layouts",
+        csv(),
+        {
+            "data.csv": "no_seconds,invalid,one_digit,slash_time,blank_after,blank_before\n"
+            "2021-03-04T05:06,2021-02-30,2021-1-2,2021/03/04 05:06:07,2021-03-04 , 2021-03-04\n"
+            "2021-03-04 05:06:07,2021-03-04,2021-12-31,2021/3/4 23:59:59,2021-03-05,2021-03-05\n"
+            "2021-03-05,2021-01-01T24:00:00,2021-01-02T03:04:05,2021/03/04,2021-03-06,2021-03-06\n"
+        },
+    )
+    # 03/04/2021: mltable reads a column day first when one of its dates is (31/12/2020), and
+    # nulls a column whose dates could be either; daskprs reads month first, then day first
+    case(
+        "csv_infer_ambiguous_dates",
+        csv(),
+        {"data.csv": "either,day_first\n03/04/2021,31/12/2020\n05/06/2021,01/02/2020\n"},
+        known_difference={
+            "table": "dates that read month first or day first are read month first (mltable: "
+            "null, or all day first when one date is only day first)"
+        },
+    )
+    # -0, +1, 00 look like the 0 / 1 of a boolean column to mltable, which then nulls them
+    case(
+        "csv_infer_signed_zero",
+        csv(),
+        {"data.csv": "z,p,o\n-0,+1,00\n-0,1,01\n"},
+        known_difference={"table": "-0, +1, 00 are ints (mltable: a boolean column, all null)"},
+    )
     case(
         "csv_infer_bools",
         csv(),
