@@ -186,11 +186,13 @@ def int_numbers(series: pd.Series) -> pd.Series:
     or a value that is not a number stays null)."""
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
         return np.trunc(series.astype("float64"))
+    if value_parsing.value_kind(series) == "datetime":  # no number: null, as in mltable
+        return pd.Series(np.nan, index=series.index, dtype="float64")
     num = value_parsing.to_number(series).astype("float64")
     missing = num.isna().to_numpy()
     if missing.any():
         words = value_parsing.stripped_objects(series[missing])
-        nan_text = words.str.lower().eq("nan").fillna(False).to_numpy(dtype=bool)
+        nan_text = words.str.fullmatch(r"[+-]?nan", case=False).fillna(False).to_numpy(dtype=bool)
         num[np.flatnonzero(missing)[nan_text]] = 0.0
     return np.trunc(num)
 

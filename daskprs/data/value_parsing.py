@@ -211,26 +211,52 @@ def _str_value(v: Any) -> Any:
         return v
     if isinstance(v, bool):
         return "True" if v else "False"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # mltable writes 0.0 as "0"
+    if isinstance(v, float) and np.isfinite(v):
+        return str(_float_text(np.array([v]))[0])
+    if isinstance(v, (pd.Timestamp, np.datetime64)):
+        return str(_datetime_text(np.array([v], dtype="datetime64[ns]"))[0])
     return str(v)
 
 
 def _float_text(values: np.ndarray) -> np.ndarray:
-    """``str(v)`` of each float, ``str(int(v))`` for a whole number, None for NaN."""
-    out = values.astype(str).astype(object)
-    null = np.isnan(values)
-    whole = np.isfinite(values) & (values == np.trunc(values))
-    small = whole & (np.abs(values) < 2.0**63)
+    """Floats as mltable writes them (Rust's shortest digits, never an exponent): ``1.5``,
+    ``3`` for 3.0, ``-0``, ``100000000000000000000`` for 1e20, ``0.0000001``; None for NaN."""
+    text = values.astype(str)
+    out = text.astype(object)
+    finite = np.isfinite(values)
+    small = finite & (values == np.trunc(values)) & (np.abs(values) < 1e16)
     out[small] = values[small].astype(np.int64).astype(str)
-    for i in np.flatnonzero(whole & ~small):  # whole numbers past int64: Python's exact text
-        out[i] = str(int(values[i]))
-    out[null] = None
+    for i in np.flatnonzero(finite & ~small & (np.char.find(text, "e") >= 0)):  # rare
+        out[i] = np.format_float_positional(values[i], unique=True, trim="-")
+    out[(values == 0) & np.signbit(values)] = "-0"
+    out[np.isnan(values)] = None
     return out
 
 
+_NS = 10**9
+
+
+def _datetime_text(values: np.ndarray) -> np.ndarray:
+    """datetime64[ns] as mltable writes them: ``2021-03-04T05:06:07+00:00``, a fraction of
+    3, 6 or 9 digits when there is one (``.500``, ``.123456``); None for NaT."""
+    null = np.isnat(values)
+    ns = values.view(np.int64)
+    seconds, frac = np.divmod(np.where(null, 0, ns), _NS)
+    out = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").astype("<U40")
+    digits = np.char.zfill(frac.astype(str), 9)
+    cut = np.where(frac % 10**6 == 0, 3, np.where(frac % 1000 == 0, 6, 9))
+    for n in (3, 6, 9):
+        at = (frac != 0) & (cut == n)
+        if at.any():  # the first n of the 9 digits
+            out[at] = np.char.add(np.char.add(out[at], "."), digits[at].astype(f"<U{n}"))
+    result = np.char.add(out, "+00:00").astype(object)
+    result[null] = None
+    return result
+
+
 def to_text(series: pd.Series, string_dtype: Any) -> pd.Series:
-    """Text (``string_dtype``): booleans as ``True`` / ``False``, whole floats without ``.0``."""
+    """Text (``string_dtype``) as mltable writes it: booleans ``True`` / ``False``, floats
+    (:func:`_float_text`), datetimes (:func:`_datetime_text`)."""
     kind = value_kind(series)
     if kind == "text":
         return series.where(series.notna(), None).astype(string_dtype)
@@ -241,7 +267,9 @@ def to_text(series: pd.Series, string_dtype: Any) -> pd.Series:
         out = _float_text(values)
     elif kind == "number":
         out = values.astype(str).astype(object)
-    else:  # datetimes, several Python types in one column: one by one
+    elif kind == "datetime":
+        out = _datetime_text(values.astype("datetime64[ns]"))
+    else:  # several Python types in one column: one by one
         obj = series.astype(object).where(series.notna(), None)
         out = np.array([_str_value(v) for v in obj], dtype=object)
     return pd.Series(out, index=series.index, dtype=object).astype(string_dtype)

@@ -5,6 +5,7 @@ as the reference the vectorized ones (daskprs/data/value_parsing.py) are compare
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -63,7 +64,7 @@ def _ints(series: pd.Series, num: pd.Series) -> pd.Series:
     )
     values = []
     for v, t in zip(num.astype("float64"), texts, strict=True):
-        if np.isnan(v) and isinstance(t, str) and t.strip().lower() == "nan":
+        if np.isnan(v) and isinstance(t, str) and re.fullmatch(r"[+-]?nan", t.strip(), re.I):
             v = 0.0
         values.append(v if np.isnan(v) else float(np.trunc(v)))
     if any(np.isnan(v) for v in values):
@@ -76,8 +77,13 @@ def _ints(series: pd.Series, num: pd.Series) -> pd.Series:
 def _to_str(v: Any) -> str:
     if isinstance(v, bool):
         return "True" if v else "False"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # mltable writes 0.0 as "0"
+    if isinstance(v, float) and np.isfinite(v):  # mltable: shortest digits, never an exponent
+        return "-0" if v == 0 and np.signbit(v) else np.format_float_positional(v, trim="-")
+    if isinstance(v, pd.Timestamp):  # mltable: RFC 3339, a fraction of 3, 6 or 9 digits
+        frac = v.microsecond * 1000 + v.nanosecond
+        digits = f"{frac:09d}"
+        n = 0 if not frac else 3 if frac % 10**6 == 0 else 6 if frac % 1000 == 0 else 9
+        return v.strftime("%Y-%m-%dT%H:%M:%S") + ("." + digits[:n] if n else "") + "+00:00"
     return str(v)
 
 

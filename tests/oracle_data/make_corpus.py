@@ -934,6 +934,58 @@ def main() -> None:
             )
         },
     )
+    # numbers and datetimes to text as mltable writes them: shortest digits and no exponent
+    # (1e20 -> 100000000000000000000, -0.0 -> -0), RFC 3339 with a 3 / 6 / 9 digit fraction
+    case(
+        "convert_to_string_text",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": ["f", "t"], "column_type": "string"}]},
+        ),
+        {
+            "data.csv": "f,t\n1e20,2021-03-04T05:06:07.5\n-0.0,2021-03-04\n1e-7,"
+            "2021-03-04T05:06:07.123456\n1.5,2021-03-04T05:06:07.123456789\n"
+            "9223372036854775807.0,2021-03-04T05:06:07+02:00\n"
+        },
+    )
+    # a datetime column converted to int is null (it was an error)
+    case(
+        "convert_datetime_to_int",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "t", "column_type": "int"}]},
+        ),
+        {"data.csv": "k,t\n1,2021-03-04T05:06:07\n2,\n3,2021-03-05T00:00:00\n"},
+    )
+    # a boolean column (0 / 1, true / false) converted to int or float: mltable nulls it
+    case(
+        "convert_boolean_to_number",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": "b01", "column_type": "int"},
+                    {"columns": "bw", "column_type": "float"},
+                ]
+            },
+        ),
+        {"data.csv": "b01,bw\n1,true\n0,false\n1,True\n"},
+        known_difference={"table": "booleans converted to numbers are 1 / 0 (mltable: null)"},
+    )
+    # text nan with a sign or in any case converted to int: 0, as "nan" (mltable)
+    case(
+        "convert_int_signed_nan",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+            infer_column_types=False,
+        ),
+        {"data.csv": "k,n\n1,-nan\n2,+NaN\n3,NAN\n4,7\n"},
+    )
     case(
         "convert_float_messy",
         csv(
