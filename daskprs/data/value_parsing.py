@@ -177,6 +177,9 @@ def to_bool(
     kind = value_kind(series)
     if kind == "bool":
         return series
+    if kind == "datetime":  # no boolean, whatever mismatch_as says (mltable)
+        none = np.ones(len(series), bool)
+        return _bool_series(np.zeros(len(series), bool), none, series.index)
     if kind == "number":
         values = series.to_numpy()
         null = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)

@@ -94,7 +94,7 @@ def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
     false_values = set(ct.false_values) if ct.false_values else None
 
     def one(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or isinstance(v, pd.Timestamp):
             return None
         if isinstance(v, (bool, np.bool_)):
             return bool(v)

@@ -986,6 +986,30 @@ def main() -> None:
         ),
         {"data.csv": "k,n\n1,-nan\n2,+NaN\n3,NAN\n4,7\n"},
     )
+    # a datetime column converted to boolean is null, whatever mismatch_as says
+    case(
+        "convert_datetime_to_boolean",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": "t", "column_type": "boolean"},
+                    {
+                        "columns": "u",
+                        "column_type": {
+                            "boolean": {
+                                "true_values": ["yes"],
+                                "false_values": ["no"],
+                                "mismatch_as": "true",
+                            }
+                        },
+                    },
+                ]
+            },
+        ),
+        {"data.csv": "t,u\n2021-03-04T05:06:07,2021-03-04\n2021-03-05T00:00:00,2021-03-05\n"},
+    )
     case(
         "convert_float_messy",
         csv(
