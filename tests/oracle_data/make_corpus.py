@@ -280,6 +280,9 @@ def main() -> None:
         ),
         {"data.csv": "b01,bw,f\n" + bool_rows + "".join(f"{r}\n" for r in odd)},
     )
+    # tRuE / FaLsE after the sample: no boolean words for mltable (null), as pandas reads them
+    words = "b\n" + "".join(f"{'true' if i % 2 else 'False'}\n" for i in range(210))
+    case("csv_late_bool_case", csv(), {"data.csv": words + "tRuE\nFaLsE\nTRUE\n"})
     # a datetime column (planned from the first 200 rows, all "2021-03-04T05:06:07") with other
     # layouts later: mltable parses only the layout it inferred, daskprs any ISO 8601
     stamps = "t\n" + "2021-03-04T05:06:07\n" * 250

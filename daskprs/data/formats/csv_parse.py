@@ -135,7 +135,9 @@ def _pandas_csv(
         # 256 KiB chunks; slower from ~16 MiB on (and a second copy of a big slice costs memory)
         "low_memory": len(data) > _ONE_PASS_BYTES,
     }
-    df = pd.read_csv(slices.stream(data), **options)
+    # boolean columns as text: pandas reads tRuE / FaLsE as booleans, mltable does not
+    words = {c: str for c in cols if column_types.base_kind(kinds.get(c, "string")) == "boolean"}
+    df = pd.read_csv(slices.stream(data), dtype=words or None, **options)
     if len(df.columns) != len(cols):
         raise ValueError("ragged rows")
     text_again = [c for c in cols if _read_as_other_kind(df[c], kinds.get(c, "string"))]
