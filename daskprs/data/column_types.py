@@ -185,7 +185,8 @@ def int_numbers(series: pd.Series) -> pd.Series:
     mltable converts; the text ``nan`` is the number NaN, which mltable's int makes 0 (a null
     or a value that is not a number stays null)."""
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-        return np.trunc(series.astype("float64"))
+        num = series.astype("float64")  # a float column's inf is null (its text "inf" saturates)
+        return np.trunc(num.where(np.isfinite(num)))
     if value_parsing.value_kind(series) == "datetime":  # no number: null, as in mltable
         return pd.Series(np.nan, index=series.index, dtype="float64")
     num = value_parsing.to_number(series).astype("float64")

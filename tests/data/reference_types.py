@@ -66,6 +66,8 @@ def _ints(series: pd.Series, num: pd.Series) -> pd.Series:
     for v, t in zip(num.astype("float64"), texts, strict=True):
         if np.isnan(v) and isinstance(t, str) and re.fullmatch(r"[+-]?nan", t.strip(), re.I):
             v = 0.0
+        if np.isinf(v) and t is None:  # a number column's inf: null (text "inf" saturates)
+            v = np.nan
         values.append(v if np.isnan(v) else float(np.trunc(v)))
     if any(np.isnan(v) for v in values):
         return pd.Series([min(max(v, -(2.0**63)), 2.0**63) for v in values], index=series.index)

@@ -1013,6 +1013,22 @@ def main() -> None:
         ),
         {"data.csv": "t,u\n2021-03-04T05:06:07,2021-03-04\n2021-03-05T00:00:00,2021-03-05\n"},
     )
+    # a float column's inf converted to int is null (the text "inf" saturates: convert_int_non_finite)
+    case(
+        "convert_float_inf_to_int",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "f", "column_type": "int"}]},
+        ),
+        {"data.csv": "f\n1.5\ninf\n-inf\n1e400\n1e300\n"},
+    )
+    # the text inf in an int column (an override) saturates, also when pandas reads it as a float
+    case(
+        "csv_int_override_inf",
+        csv(infer_column_types={"column_type_overrides": [{"columns": "n", "column_type": "int"}]}),
+        {"data.csv": "n\n1\n2\ninf\n-inf\n3\n"},
+    )
     case(
         "convert_float_messy",
         csv(

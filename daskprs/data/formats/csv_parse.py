@@ -14,6 +14,7 @@ import io
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -151,7 +152,8 @@ def _pandas_csv(
 def _read_as_other_kind(series: pd.Series, kind: str) -> bool:
     """Whether pandas read a column as another kind than planned, where converting its values
     would not give mltable's: numbers in a text or boolean column (``5`` is no boolean word:
-    null, not True), booleans in a number column (``true`` is no number: null, not 1)."""
+    null, not True), booleans in a number column (``true`` is no number: null, not 1), an
+    infinity in an int column (text: saturated; a float's: null)."""
     base, dtype = column_types.base_kind(kind), series.dtype
     if base == "string":
         return dtype.kind not in "OT" and not pd.api.types.is_string_dtype(dtype)
@@ -159,6 +161,8 @@ def _read_as_other_kind(series: pd.Series, kind: str) -> bool:
         return dtype.kind in "iuf" or (
             dtype.kind == "O" and value_parsing.value_kind(series) != "text"
         )
+    if base == "int" and dtype.kind == "f":  # the text inf saturates, a float column's is null
+        return bool(np.isinf(series.to_numpy()).any())
     return base in ("int", "float") and dtype.kind == "b"
 
 
