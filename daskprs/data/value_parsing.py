@@ -320,12 +320,18 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
             out[missing] = _parse_dates(s[missing], fmt)
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-        for fmt in formats:
+        for fmt in _optional_fractions(formats):
             missing = out.isna()
             if not missing.any():
                 break
             out[missing] = _parse_dates(s[missing], fmt)
     return _naive(out).astype("datetime64[ns]")
+
+
+def _optional_fractions(formats: tuple[str, ...]) -> list[str]:
+    """The formats, each with ``.%f`` followed by itself without it: a fraction of a second is
+    optional in mltable's formats (``%H:%M:%S.%f`` reads ``05:06:07`` too)."""
+    return [f for fmt in formats for f in dict.fromkeys((fmt, fmt.replace(".%f", "")))]
 
 
 def _parse_dates(s: pd.Series, fmt: str) -> pd.Series:

@@ -146,7 +146,7 @@ def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
             out[missing] = [_date(v, fmt) for v in s[missing]]
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-        for fmt in ct.formats:
+        for fmt in [f for g in ct.formats for f in dict.fromkeys((g, g.replace(".%f", "")))]:
             missing = out.isna()
             if not missing.any():
                 break
@@ -166,7 +166,10 @@ def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
         return series.astype(object).where(series.notna(), None)
     base = base_kind(kind)
     if base == "int":
-        if have.kind in "iub":
+        if have.kind == "u":  # past int64: saturated, as mltable
+            big = np.iinfo(np.int64).max
+            return pd.Series([min(int(v), big) for v in series], series.index).astype(want)
+        if have.kind in "ib":
             return series.astype(want)
         out = convert(series, "int")
         if kind == "int?":

@@ -263,6 +263,7 @@ PLANNED = ["int", "int?", "float", "boolean", "boolean?", "datetime", "string", 
     st.sampled_from(["object", "str", "native"]),
     st.sampled_from(PLANNED),
 )
+@example(vals=[9223372036854775808], how="native", kind="int")  # uint64: saturated
 def test_conform_series(vals, how, kind):
     """The planned dtypes of a mini batch's columns, from what a parser gave."""
     if how == "native":

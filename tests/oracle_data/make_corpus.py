@@ -1029,6 +1029,24 @@ def main() -> None:
         csv(infer_column_types={"column_type_overrides": [{"columns": "n", "column_type": "int"}]}),
         {"data.csv": "n\n1\n2\ninf\n-inf\n3\n"},
     )
+    # a datetime format's .%f is optional (05:06:07 reads with %H:%M:%S.%f)
+    case(
+        "convert_datetime_optional_fraction",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": "t",
+                        "column_type": {"datetime": {"formats": ["%Y-%m-%dT%H:%M:%S.%f"]}},
+                    }
+                ]
+            },
+            infer_column_types=False,
+        ),
+        {"data.csv": "t\n2021-03-04T05:06:07.5\n2021-03-04T05:06:07\n2021-03-04\n"},
+    )
     case(
         "convert_float_messy",
         csv(
