@@ -306,6 +306,8 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
     """datetime64[ns]: ISO 8601 then ``date_formats`` (no ``formats``), else ``formats``."""
     if value_kind(series) == "datetime":
         return series
+    if value_kind(series) in ("number", "bool"):  # no date (mltable: null); pandas would warn
+        return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")  # on inf, 1e300
     if not formats and value_kind(series) == "text":
         fast = _arrow_iso(series)
         if fast is not None:

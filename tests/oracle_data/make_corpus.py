@@ -1047,6 +1047,23 @@ def main() -> None:
         ),
         {"data.csv": "t\n2021-03-04T05:06:07.5\n2021-03-04T05:06:07\n2021-03-04\n"},
     )
+    # numbers converted to datetime are null (inf, 1e300: without a RuntimeWarning from pandas)
+    case(
+        "convert_number_to_datetime",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": ["f", "i"],
+                        "column_type": {"datetime": {"formats": ["%d/%m/%Y"]}},
+                    }
+                ]
+            },
+        ),
+        {"data.csv": "f,i\n1.5,1\ninf,20210304\n1e300,7\n"},
+    )
     case(
         "convert_float_messy",
         csv(
