@@ -2,7 +2,8 @@
 
 Kinds are mltable's: ``int``, ``float``, ``boolean``, ``datetime``, ``string``. Inference looks
 at the non-null values of the first ``sample_size`` records, as mltable does, and picks the
-narrowest kind all of them parse as: boolean (``true``/``false`` in any case, or only ``0``/``1``),
+narrowest kind all of them parse as: boolean (mltable's words: ``true`` / ``True`` / ``TRUE`` /
+``t`` / ``T`` / ``Yes`` / ``YES`` / ``Y`` / ``1`` and their false ones, not ``tRuE`` nor ``yes``),
 int, float, datetime (ISO 8601 dates and date-times), else string. A value that later fails to
 convert becomes null, as in mltable (a non-integral number in an int column is truncated).
 
@@ -17,6 +18,7 @@ does the same for the int / boolean columns after the transformations (``convert
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Iterable
@@ -33,19 +35,55 @@ from daskprs.data.model import ColumnType
 KINDS = ("boolean", "int", "float", "datetime", "string")
 NULLABLE = "?"  # suffix of a planned int / boolean kind whose column holds nulls
 _log = logging.getLogger("daskprs")
-TRUE_VALUES = ("true", "True", "TRUE", "t", "T", "1")
-FALSE_VALUES = ("false", "False", "FALSE", "f", "F", "0")
-_BOOL_WORDS = ("true", "false", "t", "f")
-# date layouts mltable infers besides ISO 8601: 2020/01/02 and the US 01/02/2020 (month first)
-DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y")
-_INT = re.compile(r"^\s*[+-]?\d+\s*$")
-_FLOAT = re.compile(
-    r"^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|nan|NaN|Infinity)\s*$"
+TRUE_VALUES = value_parsing.TRUE_WORDS  # mltable's boolean words, case as written
+FALSE_VALUES = value_parsing.FALSE_WORDS
+_BOOL_WORDS = frozenset(TRUE_VALUES + FALSE_VALUES)
+# date layouts mltable infers besides ISO 8601: 2020/01/02 and 01/02/2020 (month first; day
+# first when the month-first reading is no date: 31/12/2020)
+DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y")
+# ASCII digits only (``\d`` would take other scripts' digits, which mltable reads as text);
+# inf / infinity / nan in any case, as mltable infers them
+_DIGITS = "[0-9]"
+_NUMBER = (
+    rf"\s*[+-]?({_DIGITS}+\.?{_DIGITS}*([eE][+-]?{_DIGITS}+)?|\.{_DIGITS}+([eE][+-]?{_DIGITS}+)?"
+    r"|(?i:inf|infinity|nan))\s*"
 )
-_DATE = re.compile(
-    r"^\s*(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
-    r"|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}/\d{1,2}/\d{4})\s*$"
+_INT = re.compile(rf"^\s*[+-]?{_DIGITS}+\s*$")
+_FLOAT = re.compile(f"^{_NUMBER}$")
+# the datetimes mltable infers (blanks before, none after): ISO 8601 dates (2021-1-2 too), with a
+# time to the second (fraction, zone optional); 2021/03/04 (05:06:07); 03/04/2021
+_TIME = r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
+_DATES = (
+    re.compile(
+        rf"^\s*([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}})"
+        rf"(?:[T ]{_TIME}(?:\.[0-9]+)?(?:Z|[+-][0-9]{{2}}:?[0-9]{{2}})?)?$"
+    ),
+    re.compile(rf"^\s*([0-9]{{4}})/([0-9]{{1,2}})/([0-9]{{1,2}})(?: {_TIME})?$"),
 )
+_US_DATE = re.compile(r"^\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+
+
+def is_date(value: str) -> bool:
+    """Whether mltable infers ``value`` as a datetime: one of its layouts, and a real date and
+    time (``2021-02-30``, ``24:00:00`` are text)."""
+    us = _US_DATE.match(value)
+    if us is not None:  # 03/04/2021: month first, or day first
+        a, b, year = (int(x) for x in us.groups())
+        return _real(year, a, b) or _real(year, b, a)
+    for layout in _DATES:
+        m = layout.match(value)
+        if m is not None:
+            g = [int(x) for x in m.groups() if x is not None]
+            return _real(*g[:3]) and (len(g) == 3 or (g[3] < 24 and g[4] < 60 and g[5] < 60))
+    return False
+
+
+def _real(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
@@ -60,20 +98,16 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
     vals = [v for v in vals if v != ""]
     if not vals:
         return "string"
-    if all(v.strip().lower() in _BOOL_WORDS for v in vals) or all(
-        v.strip() in ("0", "1") for v in vals
-    ):
+    if all(v.strip() in _BOOL_WORDS for v in vals):
         return "boolean"
     if all(_INT.match(v) for v in vals):
-        return "int"
+        # an int no int64 holds makes the column float, as in mltable
+        return "int" if all(_I64.min <= int(v) <= _I64.max for v in vals) else "float"
     if all(_FLOAT.match(v) for v in vals):
         return "float"
-    if all(_DATE.match(v) for v in vals):
+    if all(is_date(v) for v in vals):
         return "datetime"
     return "string"
-
-
-_NUMBER = r"\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|Infinity|[nN][aA][nN])\s*"
 
 
 def has_nulls(strings: pd.Series, kind: str) -> bool:
@@ -86,8 +120,8 @@ def has_nulls(strings: pd.Series, kind: str) -> bool:
     if kind == "int":
         ok = pc.match_substring_regex(arr, f"^{_NUMBER}$")
     else:
-        words = pa.array(["true", "false", "t", "f", "1", "0"])
-        ok = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(arr)), value_set=words)
+        words = pa.array(sorted(_BOOL_WORDS))
+        ok = pc.is_in(value_parsing.strip(arr), value_set=words)
     return not pc.all(ok).as_py()
 
 
@@ -151,12 +185,15 @@ def int_numbers(series: pd.Series) -> pd.Series:
     mltable converts; the text ``nan`` is the number NaN, which mltable's int makes 0 (a null
     or a value that is not a number stays null)."""
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-        return np.trunc(series.astype("float64"))
+        num = series.astype("float64")  # a float column's inf is null (its text "inf" saturates)
+        return np.trunc(num.where(np.isfinite(num)))
+    if value_parsing.value_kind(series) == "datetime":  # no number: null, as in mltable
+        return pd.Series(np.nan, index=series.index, dtype="float64")
     num = value_parsing.to_number(series).astype("float64")
     missing = num.isna().to_numpy()
     if missing.any():
         words = value_parsing.stripped_objects(series[missing])
-        nan_text = words.str.lower().eq("nan").fillna(False).to_numpy(dtype=bool)
+        nan_text = words.str.fullmatch(r"[+-]?nan", case=False).fillna(False).to_numpy(dtype=bool)
         num[np.flatnonzero(missing)[nan_text]] = 0.0
     return np.trunc(num)
 
@@ -247,7 +284,9 @@ def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
         return series.astype(object).where(series.notna(), None)
     base = base_kind(kind)
     if base == "int":
-        if have.kind in "iub":
+        if have.kind == "u":  # pandas reads 2**63.. as uint64: saturated, as mltable
+            return pd.Series(np.minimum(series.to_numpy(), _I64.max).astype(want), series.index)
+        if have.kind in "ib":
             return series.astype(want)
         out = to_int64(int_numbers(series))
         if kind == "int?":

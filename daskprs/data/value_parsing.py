@@ -7,7 +7,8 @@ tests compare both on generated columns, ``tests/data/test_value_parsing.py``):
 
 - text is stripped as Python's ``str.strip()`` strips it (every character ``str.isspace()``
   accepts, not only ASCII blanks) before it is parsed as a number, a boolean or a datetime;
-- booleans: ``true`` / ``t`` / ``1`` and ``false`` / ``f`` / ``0`` in any case, or exactly the
+- booleans: :data:`TRUE_WORDS` / :data:`FALSE_WORDS` (``true``, ``True``, ``TRUE``, ``t``, ``T``,
+  ``Yes``, ``YES``, ``Y``, ``1``...; not ``tRuE`` nor ``yes``, as mltable), or exactly the
   ``true_values`` / ``false_values`` of the conversion when it names both; a number is true
   when it is not 0; anything else is ``mismatch_as`` (true, false, else null);
 - datetimes: ISO 8601 (then ``2020/01/02`` and ``01/02/2020``), or the conversion's formats in
@@ -34,8 +35,9 @@ PY_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-TRUE_WORDS = ("true", "t", "1")
-FALSE_WORDS = ("false", "f", "0")
+# mltable's boolean words (stripped, case as written: ``tRuE`` and ``yes`` are not booleans)
+TRUE_WORDS = ("true", "True", "TRUE", "t", "T", "Yes", "YES", "Y", "1")
+FALSE_WORDS = ("false", "False", "FALSE", "f", "F", "No", "NO", "N", "0")
 _NO_STR = ("integer", "floating", "mixed-integer-float", "boolean", "empty")
 
 
@@ -121,10 +123,10 @@ def _bool_value(v: Any, true_values: Any, false_values: Any, mismatch_as: str) -
         if s in false_values:
             return False
     else:
-        low = s.strip().lower()
-        if low in TRUE_WORDS:
+        word = s.strip()
+        if word in TRUE_WORDS:
             return True
-        if low in FALSE_WORDS:
+        if word in FALSE_WORDS:
             return False
     if mismatch_as == "true":
         return True
@@ -149,7 +151,7 @@ def _text_truth(
         words = arr  # exactly as written: no stripping, case counts
         trues, falses = list(true_values), list(false_values)
     else:
-        words = pc.utf8_lower(strip(arr))
+        words = strip(arr)
         trues, falses = list(TRUE_WORDS), list(FALSE_WORDS)
     is_true = pc.is_in(words, value_set=pa.array(trues, pa.string()))
     is_false = pc.is_in(words, value_set=pa.array(falses, pa.string()))
@@ -175,6 +177,9 @@ def to_bool(
     kind = value_kind(series)
     if kind == "bool":
         return series
+    if kind == "datetime":  # no boolean, whatever mismatch_as says (mltable)
+        none = np.ones(len(series), bool)
+        return _bool_series(np.zeros(len(series), bool), none, series.index)
     if kind == "number":
         values = series.to_numpy()
         null = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
@@ -209,26 +214,52 @@ def _str_value(v: Any) -> Any:
         return v
     if isinstance(v, bool):
         return "True" if v else "False"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # mltable writes 0.0 as "0"
+    if isinstance(v, float) and np.isfinite(v):
+        return str(_float_text(np.array([v]))[0])
+    if isinstance(v, (pd.Timestamp, np.datetime64)):
+        return str(_datetime_text(np.array([v], dtype="datetime64[ns]"))[0])
     return str(v)
 
 
 def _float_text(values: np.ndarray) -> np.ndarray:
-    """``str(v)`` of each float, ``str(int(v))`` for a whole number, None for NaN."""
-    out = values.astype(str).astype(object)
-    null = np.isnan(values)
-    whole = np.isfinite(values) & (values == np.trunc(values))
-    small = whole & (np.abs(values) < 2.0**63)
+    """Floats as mltable writes them (Rust's shortest digits, never an exponent): ``1.5``,
+    ``3`` for 3.0, ``-0``, ``100000000000000000000`` for 1e20, ``0.0000001``; None for NaN."""
+    text = values.astype(str)
+    out = text.astype(object)
+    finite = np.isfinite(values)
+    small = finite & (values == np.trunc(values)) & (np.abs(values) < 1e16)
     out[small] = values[small].astype(np.int64).astype(str)
-    for i in np.flatnonzero(whole & ~small):  # whole numbers past int64: Python's exact text
-        out[i] = str(int(values[i]))
-    out[null] = None
+    for i in np.flatnonzero(finite & ~small & (np.char.find(text, "e") >= 0)):  # rare
+        out[i] = np.format_float_positional(values[i], unique=True, trim="-")
+    out[(values == 0) & np.signbit(values)] = "-0"
+    out[np.isnan(values)] = None
     return out
 
 
+_NS = 10**9
+
+
+def _datetime_text(values: np.ndarray) -> np.ndarray:
+    """datetime64[ns] as mltable writes them: ``2021-03-04T05:06:07+00:00``, a fraction of
+    3, 6 or 9 digits when there is one (``.500``, ``.123456``); None for NaT."""
+    null = np.isnat(values)
+    ns = values.view(np.int64)
+    seconds, frac = np.divmod(np.where(null, 0, ns), _NS)
+    out = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").astype("<U40")
+    digits = np.char.zfill(frac.astype(str), 9)
+    cut = np.where(frac % 10**6 == 0, 3, np.where(frac % 1000 == 0, 6, 9))
+    for n in (3, 6, 9):
+        at = (frac != 0) & (cut == n)
+        if at.any():  # the first n of the 9 digits
+            out[at] = np.char.add(np.char.add(out[at], "."), digits[at].astype(f"<U{n}"))
+    result = np.char.add(out, "+00:00").astype(object)
+    result[null] = None
+    return result
+
+
 def to_text(series: pd.Series, string_dtype: Any) -> pd.Series:
-    """Text (``string_dtype``): booleans as ``True`` / ``False``, whole floats without ``.0``."""
+    """Text (``string_dtype``) as mltable writes it: booleans ``True`` / ``False``, floats
+    (:func:`_float_text`), datetimes (:func:`_datetime_text`)."""
     kind = value_kind(series)
     if kind == "text":
         return series.where(series.notna(), None).astype(string_dtype)
@@ -239,7 +270,9 @@ def to_text(series: pd.Series, string_dtype: Any) -> pd.Series:
         out = _float_text(values)
     elif kind == "number":
         out = values.astype(str).astype(object)
-    else:  # datetimes, several Python types in one column: one by one
+    elif kind == "datetime":
+        out = _datetime_text(values.astype("datetime64[ns]"))
+    else:  # several Python types in one column: one by one
         obj = series.astype(object).where(series.notna(), None)
         out = np.array([_str_value(v) for v in obj], dtype=object)
     return pd.Series(out, index=series.index, dtype=object).astype(string_dtype)
@@ -273,6 +306,8 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
     """datetime64[ns]: ISO 8601 then ``date_formats`` (no ``formats``), else ``formats``."""
     if value_kind(series) == "datetime":
         return series
+    if value_kind(series) in ("number", "bool"):  # no date (mltable: null); pandas would warn
+        return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")  # on inf, 1e300
     if not formats and value_kind(series) == "text":
         fast = _arrow_iso(series)
         if fast is not None:
@@ -287,12 +322,18 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
             out[missing] = _parse_dates(s[missing], fmt)
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-        for fmt in formats:
+        for fmt in _optional_fractions(formats):
             missing = out.isna()
             if not missing.any():
                 break
             out[missing] = _parse_dates(s[missing], fmt)
     return _naive(out).astype("datetime64[ns]")
+
+
+def _optional_fractions(formats: tuple[str, ...]) -> list[str]:
+    """The formats, each with ``.%f`` followed by itself without it: a fraction of a second is
+    optional in mltable's formats (``%H:%M:%S.%f`` reads ``05:06:07`` too)."""
+    return [f for fmt in formats for f in dict.fromkeys((fmt, fmt.replace(".%f", "")))]
 
 
 def _parse_dates(s: pd.Series, fmt: str) -> pd.Series:

@@ -5,6 +5,7 @@ as the reference the vectorized ones (daskprs/data/value_parsing.py) are compare
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -63,8 +64,10 @@ def _ints(series: pd.Series, num: pd.Series) -> pd.Series:
     )
     values = []
     for v, t in zip(num.astype("float64"), texts, strict=True):
-        if np.isnan(v) and isinstance(t, str) and t.strip().lower() == "nan":
+        if np.isnan(v) and isinstance(t, str) and re.fullmatch(r"[+-]?nan", t.strip(), re.I):
             v = 0.0
+        if np.isinf(v) and t is None:  # a number column's inf: null (text "inf" saturates)
+            v = np.nan
         values.append(v if np.isnan(v) else float(np.trunc(v)))
     if any(np.isnan(v) for v in values):
         return pd.Series([min(max(v, -(2.0**63)), 2.0**63) for v in values], index=series.index)
@@ -76,8 +79,13 @@ def _ints(series: pd.Series, num: pd.Series) -> pd.Series:
 def _to_str(v: Any) -> str:
     if isinstance(v, bool):
         return "True" if v else "False"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # mltable writes 0.0 as "0"
+    if isinstance(v, float) and np.isfinite(v):  # mltable: shortest digits, never an exponent
+        return "-0" if v == 0 and np.signbit(v) else np.format_float_positional(v, trim="-")
+    if isinstance(v, pd.Timestamp):  # mltable: RFC 3339, a fraction of 3, 6 or 9 digits
+        frac = v.microsecond * 1000 + v.nanosecond
+        digits = f"{frac:09d}"
+        n = 0 if not frac else 3 if frac % 10**6 == 0 else 6 if frac % 1000 == 0 else 9
+        return v.strftime("%Y-%m-%dT%H:%M:%S") + ("." + digits[:n] if n else "") + "+00:00"
     return str(v)
 
 
@@ -88,7 +96,7 @@ def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
     false_values = set(ct.false_values) if ct.false_values else None
 
     def one(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or isinstance(v, pd.Timestamp):
             return None
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
@@ -101,10 +109,10 @@ def _to_bool(series: pd.Series, ct: ColumnType) -> pd.Series:
             if s in false_values:
                 return False
         else:
-            low = s.strip().lower()
-            if low in ("true", "t", "1"):
+            word = s.strip()
+            if word in ("true", "True", "TRUE", "t", "T", "Yes", "YES", "Y", "1"):
                 return True
-            if low in ("false", "f", "0"):
+            if word in ("false", "False", "FALSE", "f", "F", "No", "NO", "N", "0"):
                 return False
         if ct.mismatch_as == "true":
             return True
@@ -138,7 +146,7 @@ def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
             out[missing] = [_date(v, fmt) for v in s[missing]]
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-        for fmt in ct.formats:
+        for fmt in [f for g in ct.formats for f in dict.fromkeys((g, g.replace(".%f", "")))]:
             missing = out.isna()
             if not missing.any():
                 break
@@ -158,7 +166,10 @@ def conform_series(series: pd.Series, kind: str, col: str = "") -> pd.Series:
         return series.astype(object).where(series.notna(), None)
     base = base_kind(kind)
     if base == "int":
-        if have.kind in "iub":
+        if have.kind == "u":  # past int64: saturated, as mltable
+            big = np.iinfo(np.int64).max
+            return pd.Series([min(int(v), big) for v in series], series.index).astype(want)
+        if have.kind in "ib":
             return series.astype(want)
         out = convert(series, "int")
         if kind == "int?":

@@ -23,7 +23,27 @@ from daskprs.data import column_types, value_parsing
 from daskprs.data.model import ColumnType
 
 BLANKS = ["", " ", "\t", "\u00a0", "\u3000", "\x1c", "\u2029"]
-WORDS = ["true", "false", "True", "FALSE", "tRuE", "t", "F", "1", "0", "yes", "no", "Y", "maybe"]
+WORDS = [
+    "true",
+    "false",
+    "True",
+    "FALSE",
+    "tRuE",
+    "t",
+    "F",
+    "1",
+    "0",
+    "yes",
+    "no",
+    "Y",
+    "N",
+    "Yes",
+    "YES",
+    "No",
+    "NO",
+    "y",
+    "maybe",
+]
 NUMBERS = [
     "0",
     "-0",
@@ -47,6 +67,9 @@ NUMBERS = [
     "-inf",
     "Infinity",
     "nan",
+    "-nan",
+    "+NaN",
+    "INF",
     "NaN",
     "1,000",
     "5%",
@@ -240,6 +263,7 @@ PLANNED = ["int", "int?", "float", "boolean", "boolean?", "datetime", "string", 
     st.sampled_from(["object", "str", "native"]),
     st.sampled_from(PLANNED),
 )
+@example(vals=[9223372036854775808], how="native", kind="int")  # uint64: saturated
 def test_conform_series(vals, how, kind):
     """The planned dtypes of a mini batch's columns, from what a parser gave."""
     if how == "native":

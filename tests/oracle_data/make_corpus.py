@@ -266,6 +266,23 @@ def main() -> None:
     # mltable saturates them (inf, 1e400 -> the int64 bounds) and turns "nan" into 0
     non_finite = "".join(f"{v}\n" for v in ("inf", "-inf", "1e400", "nan", "NaN", "1e19"))
     case("csv_late_int_non_finite", csv(), {"data.csv": late + non_finite}, partition_sizes=[512])
+    # ints past int64 after the sample (pandas reads them as uint64): saturated, as mltable
+    too_big = "".join(f"{v}\n" for v in ("9223372036854775808", "18446744073709551615", "7"))
+    case("csv_late_int_too_big", csv(), {"data.csv": late + too_big})
+    # numbers after the sample in a boolean column are no boolean words: null (not True), and
+    # words in a float column (an override) are no numbers: null (not 1.0)
+    bool_rows = "".join(f"{i % 2},{'true' if i % 3 else 'false'},{i}\n" for i in range(210))
+    odd = ["5,5,true", "-0,1,false", "1.5,TRUE,TRUE", "99999999999999999999,F,t"]
+    case(
+        "csv_late_bool_numbers",
+        csv(
+            infer_column_types={"column_type_overrides": [{"columns": "f", "column_type": "float"}]}
+        ),
+        {"data.csv": "b01,bw,f\n" + bool_rows + "".join(f"{r}\n" for r in odd)},
+    )
+    # tRuE / FaLsE after the sample: no boolean words for mltable (null), as pandas reads them
+    words = "b\n" + "".join(f"{'true' if i % 2 else 'False'}\n" for i in range(210))
+    case("csv_late_bool_case", csv(), {"data.csv": words + "tRuE\nFaLsE\nTRUE\n"})
     # a datetime column (planned from the first 200 rows, all "2021-03-04T05:06:07") with other
     # layouts later: mltable parses only the layout it inferred, daskprs any ISO 8601
     stamps = "t\n" + "2021-03-04T05:06:07\n" * 250
@@ -339,12 +356,73 @@ def main() -> None:
             "data.csv": 'lead0,big,neg,nan,inf,pct,thou\n007,9007199254740993,-1.5,NaN,inf,5%,"1,000"\n010,1,-2,1.0,-inf,6%,"2,000"\n'
         },
     )
+    # the datetimes mltable infers: seconds needed after a time, real dates only (2021-02-30 is
+    # text), one-digit months and days, 2021/03/04 05:06:07; blanks before, none after
+    case(
+        "csv_infer_date_layouts",
+        csv(),
+        {
+            "data.csv": "no_seconds,invalid,one_digit,slash_time,blank_after,blank_before\n"
+            "2021-03-04T05:06,2021-02-30,2021-1-2,2021/03/04 05:06:07,2021-03-04 , 2021-03-04\n"
+            "2021-03-04 05:06:07,2021-03-04,2021-12-31,2021/3/4 23:59:59,2021-03-05,2021-03-05\n"
+            "2021-03-05,2021-01-01T24:00:00,2021-01-02T03:04:05,2021/03/04,2021-03-06,2021-03-06\n"
+        },
+    )
+    # 03/04/2021: mltable reads a column day first when one of its dates is (31/12/2020), and
+    # nulls a column whose dates could be either; daskprs reads month first, then day first
+    case(
+        "csv_infer_ambiguous_dates",
+        csv(),
+        {"data.csv": "either,day_first\n03/04/2021,31/12/2020\n05/06/2021,01/02/2020\n"},
+        known_difference={
+            "table": "dates that read month first or day first are read month first (mltable: "
+            "null, or all day first when one date is only day first)"
+        },
+    )
+    # -0, +1, 00 look like the 0 / 1 of a boolean column to mltable, which then nulls them
+    case(
+        "csv_infer_signed_zero",
+        csv(),
+        {"data.csv": "z,p,o\n-0,+1,00\n-0,1,01\n"},
+        known_difference={"table": "-0, +1, 00 are ints (mltable: a boolean column, all null)"},
+    )
     case(
         "csv_infer_bools",
         csv(),
         {"data.csv": "mixed_case,yn,tf,one_zero_two\nTrue,yes,t,0\nFALSE,no,f,2\ntrue,yes,t,1\n"},
     )
     case("csv_all_empty_column", csv(), {"data.csv": "a,b,c\n1,,x\n2,,y\n"})
+    # mltable's boolean words are case-sensitive (Yes / YES / Y / N are booleans; tRuE, yes, y
+    # are text); inf / infinity / nan in any case are floats; an int no int64 holds makes the
+    # column float; digits are ASCII (Arabic-Indic digits are text)
+    case(
+        "csv_infer_words",
+        csv(),
+        {
+            "data.csv": "yn,YN,camel,lower_y,one_word,inf_up,nan_up,big,neg_big,arabic\n"
+            "Yes,Y,tRuE,yes,true,INF,NAN,9223372036854775808,-9223372036854775809,\u0661\u0662\n"
+            " NO,N,False,no,1,iNfInItY,nAn,1,2,\u0663\n"
+            "YES ,Y,true,y,0,-Inf,+NaN,99999999999999999999,3,4\n"
+        },
+    )
+    case(
+        "convert_boolean_words",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "w", "column_type": "boolean"}]},
+            infer_column_types=False,
+        ),
+        {
+            "data.csv": "k,w\n"
+            + "".join(
+                f"{i},{w}\n"
+                for i, w in enumerate(
+                    ["Yes", "YES", "Y", "No", "NO", "N", "tRuE", "yes", "y", " T "]
+                )
+            )
+        },
+    )
 
     # --- one table, one schema: every mini batch has the whole table's dtypes
     # (test_mini_batch_dtypes_are_the_tables; the windows differ in where nulls and values are)
@@ -858,6 +936,133 @@ def main() -> None:
                 )
             )
         },
+    )
+    # numbers and datetimes to text as mltable writes them: shortest digits and no exponent
+    # (1e20 -> 100000000000000000000, -0.0 -> -0), RFC 3339 with a 3 / 6 / 9 digit fraction
+    case(
+        "convert_to_string_text",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": ["f", "t"], "column_type": "string"}]},
+        ),
+        {
+            "data.csv": "f,t\n1e20,2021-03-04T05:06:07.5\n-0.0,2021-03-04\n1e-7,"
+            "2021-03-04T05:06:07.123456\n1.5,2021-03-04T05:06:07.123456789\n"
+            "9223372036854775807.0,2021-03-04T05:06:07+02:00\n"
+        },
+    )
+    # a datetime column converted to int is null (it was an error)
+    case(
+        "convert_datetime_to_int",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "t", "column_type": "int"}]},
+        ),
+        {"data.csv": "k,t\n1,2021-03-04T05:06:07\n2,\n3,2021-03-05T00:00:00\n"},
+    )
+    # a boolean column (0 / 1, true / false) converted to int or float: mltable nulls it
+    case(
+        "convert_boolean_to_number",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": "b01", "column_type": "int"},
+                    {"columns": "bw", "column_type": "float"},
+                ]
+            },
+        ),
+        {"data.csv": "b01,bw\n1,true\n0,false\n1,True\n"},
+        known_difference={"table": "booleans converted to numbers are 1 / 0 (mltable: null)"},
+    )
+    # text nan with a sign or in any case converted to int: 0, as "nan" (mltable)
+    case(
+        "convert_int_signed_nan",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "n", "column_type": "int"}]},
+            infer_column_types=False,
+        ),
+        {"data.csv": "k,n\n1,-nan\n2,+NaN\n3,NAN\n4,7\n"},
+    )
+    # a datetime column converted to boolean is null, whatever mismatch_as says
+    case(
+        "convert_datetime_to_boolean",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {"columns": "t", "column_type": "boolean"},
+                    {
+                        "columns": "u",
+                        "column_type": {
+                            "boolean": {
+                                "true_values": ["yes"],
+                                "false_values": ["no"],
+                                "mismatch_as": "true",
+                            }
+                        },
+                    },
+                ]
+            },
+        ),
+        {"data.csv": "t,u\n2021-03-04T05:06:07,2021-03-04\n2021-03-05T00:00:00,2021-03-05\n"},
+    )
+    # a float column's inf converted to int is null (the text "inf" saturates: convert_int_non_finite)
+    case(
+        "convert_float_inf_to_int",
+        csv(
+            "./data.csv",
+            "file",
+            {"convert_column_types": [{"columns": "f", "column_type": "int"}]},
+        ),
+        {"data.csv": "f\n1.5\ninf\n-inf\n1e400\n1e300\n"},
+    )
+    # the text inf in an int column (an override) saturates, also when pandas reads it as a float
+    case(
+        "csv_int_override_inf",
+        csv(infer_column_types={"column_type_overrides": [{"columns": "n", "column_type": "int"}]}),
+        {"data.csv": "n\n1\n2\ninf\n-inf\n3\n"},
+    )
+    # a datetime format's .%f is optional (05:06:07 reads with %H:%M:%S.%f)
+    case(
+        "convert_datetime_optional_fraction",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": "t",
+                        "column_type": {"datetime": {"formats": ["%Y-%m-%dT%H:%M:%S.%f"]}},
+                    }
+                ]
+            },
+            infer_column_types=False,
+        ),
+        {"data.csv": "t\n2021-03-04T05:06:07.5\n2021-03-04T05:06:07\n2021-03-04\n"},
+    )
+    # numbers converted to datetime are null (inf, 1e300: without a RuntimeWarning from pandas)
+    case(
+        "convert_number_to_datetime",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": ["f", "i"],
+                        "column_type": {"datetime": {"formats": ["%d/%m/%Y"]}},
+                    }
+                ]
+            },
+        ),
+        {"data.csv": "f,i\n1.5,1\ninf,20210304\n1e300,7\n"},
     )
     case(
         "convert_float_messy",

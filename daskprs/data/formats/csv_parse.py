@@ -14,11 +14,12 @@ import io
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from daskprs.data import column_types, slices
+from daskprs.data import column_types, slices, value_parsing
 from daskprs.data.model import Reader, TableSchema
 
 
@@ -120,7 +121,8 @@ def _pandas_csv(
 
     The C parser is the most CPU-efficient reader here, and a mini batch runs in one process
     per core, so CPU per byte is what counts. A column planned as text that pandas read as
-    numbers is read again as text (keeping "007" intact).
+    numbers is read again as text (keeping "007" intact), and so is one whose values pandas read
+    as another kind than planned (see :func:`_read_as_other_kind`).
     """
     options: dict[str, Any] = {
         "sep": reader.delimiter,
@@ -134,21 +136,34 @@ def _pandas_csv(
         # 256 KiB chunks; slower from ~16 MiB on (and a second copy of a big slice costs memory)
         "low_memory": len(data) > _ONE_PASS_BYTES,
     }
-    df = pd.read_csv(slices.stream(data), **options)
+    # boolean columns as text: pandas reads tRuE / FaLsE as booleans, mltable does not
+    words = {c: str for c in cols if column_types.base_kind(kinds.get(c, "string")) == "boolean"}
+    df = pd.read_csv(slices.stream(data), dtype=words or None, **options)
     if len(df.columns) != len(cols):
         raise ValueError("ragged rows")
-    text_again = [
-        c
-        for c in cols
-        if kinds.get(c, "string") == "string"
-        and df[c].dtype.kind not in "OT"
-        and not pd.api.types.is_string_dtype(df[c].dtype)
-    ]
+    text_again = [c for c in cols if _read_as_other_kind(df[c], kinds.get(c, "string"))]
     if text_again:
         again = pd.read_csv(slices.stream(data), usecols=text_again, dtype=str, **options)
         for c in text_again:
             df[c] = again[c]
     return df
+
+
+def _read_as_other_kind(series: pd.Series, kind: str) -> bool:
+    """Whether pandas read a column as another kind than planned, where converting its values
+    would not give mltable's: numbers in a text or boolean column (``5`` is no boolean word:
+    null, not True), booleans in a number column (``true`` is no number: null, not 1), an
+    infinity in an int column (text: saturated; a float's: null)."""
+    base, dtype = column_types.base_kind(kind), series.dtype
+    if base == "string":
+        return dtype.kind not in "OT" and not pd.api.types.is_string_dtype(dtype)
+    if base == "boolean":  # numbers, or Python ints past int64 (an object column)
+        return dtype.kind in "iuf" or (
+            dtype.kind == "O" and value_parsing.value_kind(series) != "text"
+        )
+    if base == "int" and dtype.kind == "f":  # the text inf saturates, a float column's is null
+        return bool(np.isinf(series.to_numpy()).any())
+    return base in ("int", "float") and dtype.kind == "b"
 
 
 _ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.MULTILINE)
