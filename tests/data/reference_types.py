@@ -136,6 +136,8 @@ def _date(v: Any, fmt: str) -> Any:
 def _to_datetime(series: pd.Series, ct: ColumnType) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series
+    if series.dtype.kind in "biuf":  # numbers and booleans hold no date (mltable: null; h16f)
+        return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     s = _strings(series).map(lambda v: v.strip() if isinstance(v, str) else v)
     if not ct.formats:
         out = pd.Series([_date(v, "ISO8601") for v in s], index=s.index, dtype="datetime64[ns]")
