@@ -23,6 +23,7 @@ in one column) has no column-wide operation; its values are converted one by one
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -341,6 +342,9 @@ def _optional_fractions(formats: tuple[str, ...]) -> list[str]:
     return [f for fmt in formats for f in dict.fromkeys((fmt, fmt.replace(".%f", "")))]
 
 
+_HOUR_ONLY_OFFSET = r"[+-]\d\d$"
+
+
 def _parse_dates(s: pd.Series, fmt: str) -> pd.Series:
     """datetime64[ns] (UTC for values with a zone) of the strings in ``fmt``; else NaT.
 
@@ -349,12 +353,17 @@ def _parse_dates(s: pd.Series, fmt: str) -> pd.Series:
     value is a null and not the mini batch's failure.
     """
     try:  # OutOfBoundsDatetime is a ValueError: a year datetime64[ns] cannot hold
-        return _naive(pd.to_datetime(s, errors="coerce", format=fmt)).astype("datetime64[ns]")
+        out = _naive(pd.to_datetime(s, errors="coerce", format=fmt)).astype("datetime64[ns]")
     except ValueError:
-        return pd.Series([_parse_date(v, fmt) for v in s], index=s.index, dtype="datetime64[ns]")
+        out = pd.Series([_parse_date(v, fmt) for v in s], index=s.index, dtype="datetime64[ns]")
+    if "%z" in fmt:  # mltable's %z wants the minutes too: +02 is no offset (+0200, +02:00 are)
+        out[s.astype(str).str.contains(_HOUR_ONLY_OFFSET)] = pd.NaT
+    return out
 
 
 def _parse_date(v: Any, fmt: str) -> Any:
+    if "%z" in fmt and re.search(_HOUR_ONLY_OFFSET, str(v)):
+        return pd.NaT
     try:
         t = pd.to_datetime(v, errors="coerce", format=fmt)
     except ValueError:

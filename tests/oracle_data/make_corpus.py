@@ -1064,6 +1064,26 @@ def main() -> None:
         ),
         {"data.csv": "f,i\n1.5,1\ninf,20210304\n1e300,7\n"},
     )
+    # %z wants hours and minutes: an hour-only offset (+02) is null, +0200 / +02:00 / Z read
+    case(
+        "convert_datetime_hour_offset",
+        csv(
+            "./data.csv",
+            "file",
+            {
+                "convert_column_types": [
+                    {
+                        "columns": ["t"],
+                        "column_type": {"datetime": {"formats": ["%Y-%m-%dT%H:%M:%S%z"]}},
+                    }
+                ]
+            },
+        ),
+        {
+            "data.csv": "t\n2021-03-04T05:06:07+02\n2021-03-04T05:06:07+02:00\n"
+            "2021-03-04T05:06:07-0130\n2021-03-04T05:06:07Z\n2021-03-04T05:06:07-11\n"
+        },
+    )
     case(
         "convert_float_messy",
         csv(
