@@ -291,6 +291,14 @@ import fsspec
 from fsspec.spec import AbstractFileSystem
 
 
+def _first(marker):  # True in the one process that creates the marker, even if two race
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
 class StallFS(AbstractFileSystem):
     protocol = "stall"
 
@@ -313,8 +321,7 @@ class StallFS(AbstractFileSystem):
 
     def _open(self, path, mode="rb", **kwargs):
         marker = os.environ.get("STALL_MARKER")
-        if marker and not os.path.exists(marker):
-            open(marker, "w").close()
+        if marker and _first(marker):
             time.sleep(3600)
         return open(self._strip_protocol(path), mode)
 
