@@ -243,6 +243,8 @@ _NS = 10**9
 def _datetime_text(values: np.ndarray) -> np.ndarray:
     """datetime64[ns] as mltable writes them: ``2021-03-04T05:06:07+00:00``, a fraction of
     3, 6 or 9 digits when there is one (``.500``, ``.123456``); None for NaT."""
+    if not len(values):  # np.char.zfill cannot size an empty array
+        return np.array([], dtype=object)
     null = np.isnat(values)
     ns = values.view(np.int64)
     seconds, frac = np.divmod(np.where(null, 0, ns), _NS)
@@ -286,17 +288,20 @@ def _naive(out: pd.Series) -> pd.Series:
     return out
 
 
+_NOT_ISO = re.compile(r"\s*[0-9]{1,2}[/-]|[^/]*/")  # 03/04/2021, 03-04-2021, 2021/03/04
+
+
 def _arrow_iso(series: pd.Series) -> pd.Series | None:
     """Arrow's ISO 8601 parser, when it accepts every value (None: let pandas parse it).
 
     Arrow accepts ``YYYY-MM-DD[(T| )hh[:mm[:ss[.f{1,9}]]]]`` within datetime64[ns]'s range
     and rejects the whole column otherwise (time zones, other layouts, invalid dates,
     surrounding blanks); pandas' ISO 8601 parser gives those strings the same instants.
-    A first value with a ``/`` (03/04/2021: never Arrow's) skips the attempt, which costs as
-    much as a parse.
+    A first value with a ``/`` or a day / month first (03/04/2021, 03-04-2021: never Arrow's)
+    skips the attempt, which costs as much as a parse.
     """
     first = series.first_valid_index()
-    if first is not None and "/" in str(series[first]):
+    if first is not None and _NOT_ISO.match(str(series[first])):
         return None
     try:
         parsed = pc.cast(arrow_text(series), pa.timestamp("ns"))
