@@ -39,8 +39,17 @@ TRUE_VALUES = value_parsing.TRUE_WORDS  # mltable's boolean words, case as writt
 FALSE_VALUES = value_parsing.FALSE_WORDS
 _BOOL_WORDS = frozenset(TRUE_VALUES + FALSE_VALUES)
 # date layouts mltable infers besides ISO 8601: 2020/01/02, 01/02/2020 and 01-02-2020 (month
-# first; day first when the month-first reading is no date: 31/12/2020, 31-12-2020)
-DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%m-%d-%Y", "%d-%m-%Y")
+# first; day first when the month-first reading is no date: 31/12/2020), with an optional time
+# (03/04/2021 05:06[:07]); per separator, every month-first layout before the day-first ones
+DATE_FORMATS = (
+    "%Y/%m/%d",
+    *(
+        f"{order.replace('/', sep)}{time}"
+        for sep in "/-"
+        for order in ("%m/%d/%Y", "%d/%m/%Y")
+        for time in ("", " %H:%M:%S", " %H:%M")
+    ),
+)
 # ASCII digits only (``\d`` would take other scripts' digits, which mltable reads as text);
 # inf / infinity / nan in any case, as mltable infers them
 _DIGITS = "[0-9]"
@@ -60,7 +69,9 @@ _DATES = (
     ),
     re.compile(rf"^\s*([0-9]{{4}})/([0-9]{{1,2}})/([0-9]{{1,2}})(?: {_TIME})?$"),
 )
-_US_DATE = re.compile(r"^\s*([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4})$")
+_US_DATE = re.compile(
+    r"^\s*([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4})(?:\s+([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{2}))?)?$"
+)
 
 
 def is_date(value: str) -> bool:
@@ -69,7 +80,8 @@ def is_date(value: str) -> bool:
     us = _US_DATE.match(value)
     if us is not None:  # 03/04/2021, 03-04-2021: month first, or day first
         a, b, year = (int(x) for x in us.group(1, 3, 4))
-        return _real(year, a, b) or _real(year, b, a)
+        hour, minute, second = (int(x or 0) for x in us.group(5, 6, 7))
+        return (_real(year, a, b) or _real(year, b, a)) and hour < 24 and minute < 60 > second
     for layout in _DATES:
         m = layout.match(value)
         if m is not None:
@@ -111,16 +123,17 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
 
 
 def _one_order(vals: list[str]) -> bool:
-    """Whether the column's ``03/04/2021`` dates read in one order: a column with a date that is
-    one only month first (``03/13/2021``) and one only day first (``13/03/2021``) is text."""
+    """Whether the column's ``03/04/2021`` dates read in one order per separator: a column with
+    a date that is one only month first (``03/13/2021``) and one only day first (``13/03/2021``)
+    is text (``13-03-2021`` and ``03/13/2021`` are dates)."""
     orders = set()
     for v in vals:
         us = _US_DATE.match(v)
         if us is not None:
             a, b, year = (int(x) for x in us.group(1, 3, 4))
             if _real(year, a, b) != _real(year, b, a):
-                orders.add(_real(year, a, b))
-    return len(orders) < 2
+                orders.add((us.group(2), _real(year, a, b)))
+    return len(orders) == len({sep for sep, _ in orders})
 
 
 def has_nulls(strings: pd.Series, kind: str) -> bool:
