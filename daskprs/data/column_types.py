@@ -40,14 +40,14 @@ FALSE_VALUES = value_parsing.FALSE_WORDS
 _BOOL_WORDS = frozenset(TRUE_VALUES + FALSE_VALUES)
 # date layouts mltable infers besides ISO 8601: 2020/01/02, 01/02/2020 and 01-02-2020 (month
 # first; day first when the month-first reading is no date: 31/12/2020), with an optional time
-# (03/04/2021 05:06[:07]); per separator, every month-first layout before the day-first ones
+# (03/04/2021 05:06[:07]); a layout month first before the same day first
 DATE_FORMATS = (
     "%Y/%m/%d",
     *(
         f"{order.replace('/', sep)}{time}"
         for sep in "/-"
-        for order in ("%m/%d/%Y", "%d/%m/%Y")
         for time in ("", " %H:%M:%S", " %H:%M")
+        for order in ("%m/%d/%Y", "%d/%m/%Y")
     ),
 )
 # ASCII digits only (``\d`` would take other scripts' digits, which mltable reads as text);

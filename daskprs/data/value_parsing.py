@@ -326,10 +326,15 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
     s = stripped_objects(series)
     if not formats:
         out = _parse_dates(s, "ISO8601")
-        for fmt in date_formats:
+        marks: set[str] | None = None  # looked for once the first three formats are tried
+        for i, fmt in enumerate(date_formats):
             missing = out.isna() & s.notna()
             if not missing.any():
                 break
+            if i >= 3:
+                marks = _marks_of(s[missing]) if marks is None else marks
+                if not _marks(fmt) <= marks:
+                    continue
             out[missing] = _parse_dates(s[missing], fmt)
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
@@ -339,6 +344,19 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
                 break
             out[missing] = _parse_dates(s[missing], fmt)
     return _naive(out).astype("datetime64[ns]")
+
+
+def _marks_of(s: pd.Series) -> set[str]:
+    """The separators (``/``, ``-``, ``:``) some of these values hold: a format that needs
+    another one reads none of them and is not tried (each try is a pass over the values)."""
+    if not len(s):
+        return set()
+    arr = pa.array(s.astype(str), type=pa.string())
+    return {m for m in "/-:" if pc.any(pc.match_substring(arr, m)).as_py()}
+
+
+def _marks(fmt: str) -> set[str]:
+    return {m for m in "/-" if m in fmt} | ({":"} if "%H" in fmt else set())
 
 
 def _optional_fractions(formats: tuple[str, ...]) -> list[str]:
