@@ -38,9 +38,18 @@ _log = logging.getLogger("daskprs")
 TRUE_VALUES = value_parsing.TRUE_WORDS  # mltable's boolean words, case as written
 FALSE_VALUES = value_parsing.FALSE_WORDS
 _BOOL_WORDS = frozenset(TRUE_VALUES + FALSE_VALUES)
-# date layouts mltable infers besides ISO 8601: 2020/01/02 and 01/02/2020 (month first; day
-# first when the month-first reading is no date: 31/12/2020)
-DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y")
+# date layouts mltable infers besides ISO 8601: 2020/01/02, 01/02/2020 and 01-02-2020 (month
+# first; day first when the month-first reading is no date: 31/12/2020), with an optional time
+# (03/04/2021 05:06[:07]); a layout month first before the same day first
+DATE_FORMATS = (
+    "%Y/%m/%d",
+    *(
+        f"{order.replace('/', sep)}{time}"
+        for sep in "/-"
+        for time in ("", " %H:%M:%S", " %H:%M")
+        for order in ("%m/%d/%Y", "%d/%m/%Y")
+    ),
+)
 # ASCII digits only (``\d`` would take other scripts' digits, which mltable reads as text);
 # inf / infinity / nan in any case, as mltable infers them
 _DIGITS = "[0-9]"
@@ -60,16 +69,19 @@ _DATES = (
     ),
     re.compile(rf"^\s*([0-9]{{4}})/([0-9]{{1,2}})/([0-9]{{1,2}})(?: {_TIME})?$"),
 )
-_US_DATE = re.compile(r"^\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_US_DATE = re.compile(
+    r"^\s*([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4})(?:\s+([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{2}))?)?$"
+)
 
 
 def is_date(value: str) -> bool:
     """Whether mltable infers ``value`` as a datetime: one of its layouts, and a real date and
     time (``2021-02-30``, ``24:00:00`` are text)."""
     us = _US_DATE.match(value)
-    if us is not None:  # 03/04/2021: month first, or day first
-        a, b, year = (int(x) for x in us.groups())
-        return _real(year, a, b) or _real(year, b, a)
+    if us is not None:  # 03/04/2021, 03-04-2021: month first, or day first
+        a, b, year = (int(x) for x in us.group(1, 3, 4))
+        hour, minute, second = (int(x or 0) for x in us.group(5, 6, 7))
+        return (_real(year, a, b) or _real(year, b, a)) and hour < 24 and minute < 60 > second
     for layout in _DATES:
         m = layout.match(value)
         if m is not None:
@@ -105,9 +117,23 @@ def infer_kind(values: Iterable[Any], empty_is_value: bool = False) -> str:
         return "int" if all(_I64.min <= int(v) <= _I64.max for v in vals) else "float"
     if all(_FLOAT.match(v) for v in vals):
         return "float"
-    if all(is_date(v) for v in vals):
+    if all(is_date(v) for v in vals) and _one_order(vals):
         return "datetime"
     return "string"
+
+
+def _one_order(vals: list[str]) -> bool:
+    """Whether the column's ``03/04/2021`` dates read in one order per separator: a column with
+    a date that is one only month first (``03/13/2021``) and one only day first (``13/03/2021``)
+    is text (``13-03-2021`` and ``03/13/2021`` are dates)."""
+    orders = set()
+    for v in vals:
+        us = _US_DATE.match(v)
+        if us is not None:
+            a, b, year = (int(x) for x in us.group(1, 3, 4))
+            if _real(year, a, b) != _real(year, b, a):
+                orders.add((us.group(2), _real(year, a, b)))
+    return len(orders) == len({sep for sep, _ in orders})
 
 
 def has_nulls(strings: pd.Series, kind: str) -> bool:

@@ -243,6 +243,8 @@ _NS = 10**9
 def _datetime_text(values: np.ndarray) -> np.ndarray:
     """datetime64[ns] as mltable writes them: ``2021-03-04T05:06:07+00:00``, a fraction of
     3, 6 or 9 digits when there is one (``.500``, ``.123456``); None for NaT."""
+    if not len(values):  # np.char.zfill cannot size an empty array
+        return np.array([], dtype=object)
     null = np.isnat(values)
     ns = values.view(np.int64)
     seconds, frac = np.divmod(np.where(null, 0, ns), _NS)
@@ -286,17 +288,20 @@ def _naive(out: pd.Series) -> pd.Series:
     return out
 
 
+_NOT_ISO = re.compile(r"\s*[0-9]{1,2}[/-]|[^/]*/")  # 03/04/2021, 03-04-2021, 2021/03/04
+
+
 def _arrow_iso(series: pd.Series) -> pd.Series | None:
     """Arrow's ISO 8601 parser, when it accepts every value (None: let pandas parse it).
 
     Arrow accepts ``YYYY-MM-DD[(T| )hh[:mm[:ss[.f{1,9}]]]]`` within datetime64[ns]'s range
     and rejects the whole column otherwise (time zones, other layouts, invalid dates,
     surrounding blanks); pandas' ISO 8601 parser gives those strings the same instants.
-    A first value with a ``/`` (03/04/2021: never Arrow's) skips the attempt, which costs as
-    much as a parse.
+    A first value with a ``/`` or a day / month first (03/04/2021, 03-04-2021: never Arrow's)
+    skips the attempt, which costs as much as a parse.
     """
     first = series.first_valid_index()
-    if first is not None and "/" in str(series[first]):
+    if first is not None and _NOT_ISO.match(str(series[first])):
         return None
     try:
         parsed = pc.cast(arrow_text(series), pa.timestamp("ns"))
@@ -321,10 +326,15 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
     s = stripped_objects(series)
     if not formats:
         out = _parse_dates(s, "ISO8601")
-        for fmt in date_formats:
+        marks: set[str] | None = None  # looked for once the first three formats are tried
+        for i, fmt in enumerate(date_formats):
             missing = out.isna() & s.notna()
             if not missing.any():
                 break
+            if i >= 3:
+                marks = _marks_of(s[missing]) if marks is None else marks
+                if not _marks(fmt) <= marks:
+                    continue
             out[missing] = _parse_dates(s[missing], fmt)
     else:
         out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
@@ -334,6 +344,19 @@ def to_datetime(series: pd.Series, formats: tuple[str, ...], date_formats: tuple
                 break
             out[missing] = _parse_dates(s[missing], fmt)
     return _naive(out).astype("datetime64[ns]")
+
+
+def _marks_of(s: pd.Series) -> set[str]:
+    """The separators (``/``, ``-``, ``:``) some of these values hold: a format that needs
+    another one reads none of them and is not tried (each try is a pass over the values)."""
+    if not len(s):
+        return set()
+    arr = pa.array(s.astype(str), type=pa.string())
+    return {m for m in "/-:" if pc.any(pc.match_substring(arr, m)).as_py()}
+
+
+def _marks(fmt: str) -> set[str]:
+    return {m for m in "/-" if m in fmt} | ({":"} if "%H" in fmt else set())
 
 
 def _optional_fractions(formats: tuple[str, ...]) -> list[str]:

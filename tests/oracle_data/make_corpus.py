@@ -373,10 +373,42 @@ def main() -> None:
     case(
         "csv_infer_ambiguous_dates",
         csv(),
-        {"data.csv": "either,day_first\n03/04/2021,31/12/2020\n05/06/2021,01/02/2020\n"},
+        {
+            "data.csv": "either,day_first,either_dash\n03/04/2021,31/12/2020,04-03-2021\n"
+            "05/06/2021,01/02/2020,05-06-2021\n"
+        },
         known_difference={
             "table": "dates that read month first or day first are read month first (mltable: "
             "null, or all day first when one date is only day first)"
+        },
+    )
+    # 03-13-2021 / 13-03-2021 are dates as 03/13/2021 are, with an optional time; a column whose
+    # dates with one separator read in no one order (03/13/2021 is only month first, 13/03/2021
+    # only day first) is text
+    case(
+        "csv_infer_dash_dates",
+        csv(),
+        {
+            "data.csv": "month_first,day_first,both_orders,slash_and_dash,late_dash,orders_by_sep,"
+            "times\n"
+            "03-13-2021,13-03-2021,03/13/2021,03/13/2021,2021-01-01,03/13/2021,"
+            "03/13/2021 05:06:07\n"
+            "3-14-2021,31-12-2020,13/03/2021,03-14-2021,2021-01-02,13-03-2021,13-03-2021 5:06\n"
+            "12-31-2020,28-2-2021,04/03/2021,1/30/2020,13-03-2021,03/14/2021,"
+            "03/14/2021  23:59:59\n"
+        },
+    )
+    # mltable also infers a two-digit year, AM / PM, a second 60, an ISO one-digit hour (not yet)
+    case(
+        "csv_infer_date_time_layouts",
+        csv(),
+        {
+            "data.csv": "short_year,pm,second_60,iso_hour\n"
+            "03/13/21,13-03-2021 05:06:07 PM,13-03-2021 05:06:60,2021-03-13 5:06:07\n"
+        },
+        known_difference={
+            "table": "03/13/21, 13-03-2021 05:06:07 PM, 13-03-2021 05:06:60, 2021-03-13 5:06:07 "
+            "are text (mltable: datetimes)"
         },
     )
     # -0, +1, 00 look like the 0 / 1 of a boolean column to mltable, which then nulls them
@@ -1196,6 +1228,7 @@ def main() -> None:
     )
     partition_cases(oj)
     filter_cases()
+    fused_cases()
     case(
         "take_random_sample",
         csv("./data.csv", "file", {"take_random_sample": {"probability": 0.5, "seed": 42}}),
@@ -1419,6 +1452,41 @@ def filter_cases() -> None:
         known_difference={
             "table": "a column the filter names and the table lacks is an error (mltable: no rows)"
         },
+    )
+
+
+def to_kinds(**conversions: str) -> dict[str, Any]:
+    """A ``convert_column_types`` step: column -> plain column type."""
+    return {
+        "convert_column_types": [{"columns": c, "column_type": k} for c, k in conversions.items()]
+    }
+
+
+def fused_cases() -> None:
+    """Conversions that see what the reader's pandas dtype loses (daskprs.data.fused)."""
+    # an int column with a null is float64 in pandas: its text keeps every digit
+    case(
+        "convert_int_nulls_to_string",
+        csv("./data.csv", "file", to_kinds(a="string")),
+        {
+            "data.csv": "a,b\n9007199254740993,x\n,y\n5,z\n-0009007199254740995,w\n"
+            "+007,v\n-0,t\n9223372036854775807,s\n 42 ,r\n"
+        },
+    )
+    # dates outside datetime64[ns]'s range are NaT in pandas, text when converted to string
+    case(
+        "convert_datetime_out_of_range_to_string",
+        csv("./data.csv", "file", to_kinds(d="string", t="string")),
+        {
+            "data.csv": "d,t\n2021-01-01,2021-03-04 05:06:07\n1500-01-01,2300-12-31 23:59:59\n"
+            "2300-01-01,1600-02-29 00:00:01\n,\n"
+        },
+    )
+    # a float column's NaN is a value (not a null): "NaN" as text, True as a boolean
+    case(
+        "convert_float_nan_text",
+        csv("./data.csv", "file", to_kinds(s="string", b="boolean")),
+        {"data.csv": "s,b\n1.5,1.5\nNaN,nan\n,-NaN\n-nan,0\ninf,inf\n"},
     )
 
 

@@ -19,6 +19,7 @@ from daskprs.data import column_types, paths, scan, slices
 from daskprs.data.decoding import file_errors, part_errors
 from daskprs.data.formats import csv_parse
 from daskprs.data.formats.base import LineFormat, with_path_column
+from daskprs.data.fused import fused_columns, fused_values
 from daskprs.data.mltable_options import (
     MLTableContext,
     bool_option,
@@ -124,9 +125,12 @@ def read_part(part: Part, table: MLTable, schema: TableSchema, typed: bool = Tru
             check_same_header(table, part.path, split_line(line, reader), schema)
     assert file_cols is not None
     worded = _worded_overrides(reader, schema.columns) if typed else {}
+    # first used by a conversion their dtype would distort: converted from the text (fused)
+    early = fused_columns(table, schema.columns, schema.kind_map) if typed else {}
+    early = {c: k for c, k in early.items() if c not in worded}
     parse_as = schema
-    if worded:  # parsed as text, then converted with the override's words or formats
-        text = tuple((c, "string" if c in worded else k) for c, k in schema.kinds)
+    if worded or early:  # parsed as text, then converted (the override's words or formats)
+        text = tuple((c, "string" if c in worded or c in early else k) for c, k in schema.kinds)
         parse_as = TableSchema(schema.columns, text, schema.arrow_schema)
     df = csv_parse.parse_csv(data, file_cols, reader, parse_as, typed)
     df = _finish(df, part, table, schema, keep_extra=not typed)
@@ -134,7 +138,10 @@ def read_part(part: Part, table: MLTable, schema: TableSchema, typed: bool = Tru
         for col, ctype in worded.items():
             if col in df.columns:
                 df[col] = column_types.convert(df[col], ctype)
-        df = column_types.conform(df, schema.kind_map)
+        df = column_types.conform(df, parse_as.kind_map if early else schema.kind_map)
+        for col, target in early.items():
+            if col in df.columns:
+                df[col] = fused_values(df[col], schema.kind_map[col], target)
     return df
 
 
