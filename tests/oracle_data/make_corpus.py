@@ -1196,6 +1196,7 @@ def main() -> None:
     )
     partition_cases(oj)
     filter_cases()
+    reader_cases()
     case(
         "take_random_sample",
         csv("./data.csv", "file", {"take_random_sample": {"probability": 0.5, "seed": 42}}),
@@ -1419,6 +1420,47 @@ def filter_cases() -> None:
         known_difference={
             "table": "a column the filter names and the table lacks is an error (mltable: no rows)"
         },
+    )
+
+
+def jsonl_spec(*steps: Any, **options: Any) -> dict[str, Any]:
+    reader: Any = {"read_json_lines": options} if options else "read_json_lines"
+    return {"paths": [{"file": "./d.jsonl"}], "transformations": [reader, *steps]}
+
+
+def reader_cases() -> None:
+    """Parquet and JSON lines inputs found by differential exploration (h16p)."""
+    # a line that is JSON null is an invalid line (pyarrow read it as a row of nulls, and
+    # crashed the process when it came first); so are NaN / Infinity (no JSON)
+    case(
+        "jsonl_null_line", jsonl_spec(), {"d.jsonl": '{"a": 1}\nnull\n{"a": 2}\n'}, compare="error"
+    )
+    case(
+        "jsonl_null_line_drop",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": 'null\n{"a": 1, "b": "x"}\nnull\n{"a": 2, "b": "y"}\n'},
+    )
+    case("jsonl_nan_value", jsonl_spec(), {"d.jsonl": '{"a": NaN}\n{"a": 1.5}\n'}, compare="error")
+    case(
+        "jsonl_nan_value_drop",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 0.5}\n{"a": NaN}\n{"a": -Infinity}\n{"a": 1.5, "s": "NaN"}\n'},
+    )
+    # a parquet date column (date32) compared with datetime(): was "cannot compare date values"
+    import pyarrow as pa
+
+    days = pa.array([dt.date(2021, 1, k) for k in range(1, 6)], pa.date32())
+    case(
+        "parquet_filter_date",
+        {
+            "paths": [{"file": "./d.parquet"}],
+            "transformations": [
+                "read_parquet",
+                {"filter": "col('d') > datetime(2021, 1, 2) and col('d') != datetime(2021, 1, 4)"},
+                {"drop_columns": ["d"]},  # mltable gives it datetime64 here (KNOWN_DIFFERENCES)
+            ],
+        },
+        {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
     )
 
 

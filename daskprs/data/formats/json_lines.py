@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -35,6 +36,27 @@ _JSON_LINES_OPTIONS = (
     "path_column",
     "partition_size",
 )
+
+
+# What pyarrow's JSON reader accepts and mltable rejects as an invalid line: a line that is
+# JSON ``null`` (pyarrow: a row of nulls; a crash of the process when it comes before the first
+# object, pyarrow 26) and ``NaN`` / ``Infinity`` values. Such data takes the line-by-line path,
+# which reports or drops those lines (a match inside a string only costs that slower path).
+_NOT_FOR_ARROW = re.compile(rb"(?m)^[ \t]*null[ \t\r]*$|[:\[,][ \t]*-?(?:NaN|Infinity)\b")
+
+
+def _arrow_readable(data: bytes) -> bool:
+    """Whether pyarrow's JSON reader may read ``data`` (see ``_NOT_FOR_ARROW``)."""
+    return _NOT_FOR_ARROW.search(data) is None
+
+
+def _reject_constant(name: str) -> Any:
+    """``NaN`` / ``Infinity`` are no JSON (Python's json accepts them; mltable does not)."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _loads(line: str) -> Any:
+    return json.loads(line, parse_constant=_reject_constant)
 
 
 def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
@@ -86,7 +108,7 @@ def _python_json(text: str, part: Part, table: MLTable, kinds: dict[str, str]) -
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:
@@ -122,6 +144,8 @@ def read_part(part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
     df = pd.DataFrame()
     if data.strip():
         try:
+            if not _arrow_readable(data):
+                raise pa.ArrowInvalid("a null line")
             df = _arrow_json(data, kinds)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             df = _python_json(data.decode("utf-8"), part, table, kinds)
@@ -141,9 +165,11 @@ def _json_head(table: MLTable, part: Part) -> tuple[Any, int]:
     assert reader is not None
     data, _ = slices.read_bytes(part, table)
     text = data.decode(reader.codec, errors="replace").lstrip("\ufeff")
+    data = text.encode("utf-8")
     try:
-        tbl = pajson.read_json(io.BytesIO(text.encode("utf-8")))
-        return tbl, tbl.num_rows
+        if _arrow_readable(data):
+            tbl = pajson.read_json(io.BytesIO(data))
+            return tbl, tbl.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     records = []
@@ -151,7 +177,7 @@ def _json_head(table: MLTable, part: Part) -> tuple[Any, int]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except ValueError:
             continue  # the reader reports (or drops) invalid lines
         if isinstance(obj, dict):
