@@ -1446,6 +1446,16 @@ def reader_cases() -> None:
         jsonl_spec(invalid_lines="drop"),
         {"d.jsonl": '{"a": 0.5}\n{"a": NaN}\n{"a": -Infinity}\n{"a": 1.5, "s": "NaN"}\n'},
     )
+    # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
+    pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
+    case(
+        "parquet_empty_file",
+        pq_glob,
+        {"a.parquet": b"", "b.parquet": parquet_bytes({"x": [1, 2], "s": ["p", "q"]})},
+        compare="sorted",
+        dtype_sizes=[1, 1 << 20],
+    )
+    case("parquet_empty_file_only", pq_glob, {"a.parquet": b""})
     # a parquet date column (date32) compared with datetime(): was "cannot compare date values"
     import pyarrow as pa
 
