@@ -1446,6 +1446,22 @@ def reader_cases() -> None:
         jsonl_spec(invalid_lines="drop"),
         {"d.jsonl": '{"a": 0.5}\n{"a": NaN}\n{"a": -Infinity}\n{"a": 1.5, "s": "NaN"}\n'},
     )
+    # an object printed across lines is invalid lines (pyarrow read it whole when one slice held
+    # all of it, so the rows depended on the mini-batch size)
+    case(
+        "jsonl_pretty_printed_drop",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 1, "b": "x"}\n{\n  "a": 2,\n  "b": "y"\n}\n{"a": 3, "b": "z"}\n'},
+        partition_sizes=[1, 1 << 20],
+    )
+    case(
+        "jsonl_two_objects_line",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 1}\n{"a": 2} {"a": 3}\n{"a": 4}\n'},
+        known_difference={
+            "table": "a line with two objects is invalid (mltable: keeps the first, drops the rest)"
+        },
+    )
     # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
     pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
     case(

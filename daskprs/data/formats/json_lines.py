@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pajson
@@ -38,16 +38,33 @@ _JSON_LINES_OPTIONS = (
 )
 
 
-# What pyarrow's JSON reader accepts and mltable rejects as an invalid line: a line that is
-# JSON ``null`` (pyarrow: a row of nulls; a crash of the process when it comes before the first
-# object, pyarrow 26) and ``NaN`` / ``Infinity`` values. Such data takes the line-by-line path,
-# which reports or drops those lines (a match inside a string only costs that slower path).
-_NOT_FOR_ARROW = re.compile(rb"(?m)^[ \t]*null[ \t\r]*$|[:\[,][ \t]*-?(?:NaN|Infinity)\b")
+# pyarrow's JSON reader reads more than one JSON object per line: an object printed across
+# lines (read whole or not depending on where the slice is cut), two objects on one line, a
+# `null` line (a row of nulls; a crash of the process when it comes before the first object,
+# pyarrow 26), NaN / Infinity values. mltable rejects all of them as invalid lines. Data where
+# every non-blank line starts with `{` and ends with `}` and none of `}{`, `} {`, `NaN`,
+# `Infinity` occurs goes to pyarrow; other data (rare; a match inside a string only costs
+# speed) to the line-by-line path, which reports or drops the invalid lines.
+_LF, _CR, _OPEN, _CLOSE = 10, 13, ord("{"), ord("}")
 
 
 def _arrow_readable(data: bytes) -> bool:
-    """Whether pyarrow's JSON reader may read ``data`` (see ``_NOT_FOR_ARROW``)."""
-    return _NOT_FOR_ARROW.search(data) is None
+    """Whether pyarrow's JSON reader reads ``data`` as mltable reads it (see above)."""
+    if any(s in data for s in (b"}{", b"} {", b"NaN", b"Infinity")):
+        return False
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if not len(arr):
+        return True
+    nl = np.flatnonzero(arr == _LF)
+    starts = np.concatenate(([0], nl + 1))
+    first = arr[starts[starts < len(arr)]]
+    if not np.all((first == _OPEN) | (first == _LF) | (first == _CR)):
+        return False
+    ends = np.concatenate((nl[nl > 0] - 1, [len(arr) - 1] if arr[-1] != _LF else []))
+    last = arr[ends.astype(np.int64)]
+    cr = (last == _CR) & (ends > 0)
+    last[cr] = arr[ends[cr].astype(np.int64) - 1]
+    return bool(np.all((last == _CLOSE) | (last == _LF) | (last == _CR)))
 
 
 def _reject_constant(name: str) -> Any:
