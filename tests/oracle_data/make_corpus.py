@@ -1430,6 +1430,10 @@ def jsonl_spec(*steps: Any, **options: Any) -> dict[str, Any]:
 
 def reader_cases() -> None:
     """Parquet and JSON lines inputs found by differential exploration (h16p)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     # a line that is JSON null is an invalid line (pyarrow read it as a row of nulls, and
     # crashed the process when it came first); so are NaN / Infinity (no JSON)
     case(
@@ -1462,6 +1466,32 @@ def reader_cases() -> None:
             "table": "a line with two objects is invalid (mltable: keeps the first, drops the rest)"
         },
     )
+    # a parquet file pandas wrote with nullable dtypes: read_parquet gives them back (Int64
+    # with <NA>, as mltable; was float64); after a transformation mltable's float64 / object
+    masked = pd.DataFrame(
+        {
+            "x": pd.array([1, None, 3, 4], dtype="Int64"),
+            "y": pd.array([1, 2, 3, 4], dtype="Int32"),
+            "b": pd.array([True, None, False, True], dtype="boolean"),
+            "n": [1, 2, 3, 4],
+        }
+    )
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(masked), buf, row_group_size=2)
+    for name, steps in (("", []), ("_take", [{"take": 3}])):
+        case(
+            f"parquet_pandas_nullable{name}",
+            {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet", *steps]},
+            {"d.parquet": buf.getvalue()},
+            dtype_sizes=[1, 1 << 20],
+        )
+    # partition_size must be a positive int (mltable: "Positive partition size"); was ignored
+    case(
+        "jsonl_partition_size_zero",
+        jsonl_spec(partition_size=0),
+        {"d.jsonl": '{"a": 1}\n'},
+        compare="error",
+    )
     # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
     pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
     case(
@@ -1473,8 +1503,6 @@ def reader_cases() -> None:
     )
     case("parquet_empty_file_only", pq_glob, {"a.parquet": b""})
     # a parquet date column (date32) compared with datetime(): was "cannot compare date values"
-    import pyarrow as pa
-
     days = pa.array([dt.date(2021, 1, k) for k in range(1, 6)], pa.date32())
     case(
         "parquet_filter_date",

@@ -23,6 +23,7 @@ from daskprs.data.formats.base import LineFormat, with_path_column
 from daskprs.data.mltable_options import (
     MLTableContext,
     bool_option,
+    check_partition_size,
     encoding_option,
     path_column_option,
 )
@@ -283,6 +284,7 @@ class JsonLines(LineFormat):
         invalid = opts.get("invalid_lines", "error")
         if invalid not in ("error", "drop"):
             raise ctx.error(f"{key}.invalid_lines", f"expected 'error' or 'drop', got {invalid!r}")
+        check_partition_size(ctx, opts, key)
         return Reader(
             name=self.name,
             key=key,

@@ -177,6 +177,17 @@ def _parquet_nulls(
     return nulls
 
 
+def _pandas_masked(schema: pa.Schema) -> set[str]:
+    """Columns a pandas frame wrote with a nullable dtype (``Int64``, ``boolean``...): Arrow
+    gives them that dtype back, nulls as ``<NA>`` (as mltable's ``read_parquet``)."""
+    meta = schema.pandas_metadata or {}
+    return {
+        str(c.get("name"))
+        for c in meta.get("columns", [])
+        if str(c.get("numpy_type", "")).startswith(("Int", "UInt", "boolean"))
+    }
+
+
 def parquet_schema(
     table: MLTable, files: list[str], footers: list[pq.FileMetaData] | None = None
 ) -> TableSchema:
@@ -200,7 +211,12 @@ def parquet_schema(
                 names.add(f.name)
                 fields.append(f)
     arrow_schema = pa.schema(fields, metadata=first.metadata)
-    candidates = {f.name: k for f in fields if (k := _nullable_kind(f.type)) is not None}
+    masked = _pandas_masked(first)
+    candidates = {
+        f.name: k
+        for f in fields
+        if (k := _nullable_kind(f.type)) is not None and f.name not in masked
+    }
     nulls = _parquet_nulls(table, files, footers, list(candidates))
     kinds = tuple((c, column_types.nullable(k) if c in nulls else k) for c, k in candidates.items())
     return TableSchema(tuple(arrow_schema.names), kinds, arrow_schema=arrow_schema)
