@@ -1434,6 +1434,7 @@ def reader_cases() -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    days = pa.array([dt.date(2021, 1, k) for k in range(1, 6)], pa.date32())
     # a line that is JSON null is an invalid line (pyarrow read it as a row of nulls, and
     # crashed the process when it came first); so are NaN / Infinity (no JSON)
     case(
@@ -1492,6 +1493,69 @@ def reader_cases() -> None:
         {"d.jsonl": '{"a": 1}\n'},
         compare="error",
     )
+
+    # known differences (KNOWN_DIFFERENCES.md)
+    def known(name: str, spec: dict[str, Any], files: dict[str, Any], why: str) -> None:
+        case(name, spec, files, known_difference={"table": why})
+
+    known(
+        "jsonl_blank_lines",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": 1}\n\n  \n{"a": 2}\n'},
+        "a line of spaces is skipped (mltable: an invalid line; an empty line is skipped)",
+    )
+    known(
+        "jsonl_float_overflow",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 1e400}\n{"a": 1.5}\n{"a": -1e400}\n'},
+        "a number beyond float64 is +-inf (mltable: an invalid line)",
+    )
+    known(
+        "jsonl_int_overflow",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": 1}\n{"a": 18446744073709551615}\n{"a": 9223372036854775808}\n'},
+        "an int beyond int64 makes the column float (mltable: it wraps, 2**64-1 -> -1)",
+    )
+    known(
+        "jsonl_nested_array",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": [1, 2]}\n{"a": [null, "x"]}\n'},
+        "JSON arrays keep their values (mltable: [1.0, 2.0], and [NaN, NaN] for [null, 'x'])",
+    )
+    pq_one = {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]}
+    seconds = pa.array([dt.datetime(2021, 1, 2, 3, 4, 5), None], pa.timestamp("s"))
+    known(
+        "parquet_timestamp_seconds",
+        pq_one,
+        {"d.parquet": parquet_bytes({"t": seconds})},
+        "a timestamp[s] column is read as written (mltable: 2021-01-02 is the year 52974)",
+    )
+    known(
+        "parquet_dictionary",
+        pq_one,
+        {"d.parquet": parquet_bytes({"c": pa.array(["a", "b", "a"]).dictionary_encode()})},
+        "a dictionary (pandas categorical) column is read (mltable panics)",
+    )
+    duration = pa.array([dt.timedelta(seconds=5), None], pa.duration("us"))
+    known(
+        "parquet_duration",
+        pq_one,
+        {"d.parquet": parquet_bytes({"d": duration, "k": [1, 2]})},
+        "a duration column is read as timedelta64 (mltable: not supported, an error)",
+    )
+    no_rows = {"a": pa.array([], pa.int64()), "s": pa.array([], pa.string())}
+    known(
+        "parquet_no_rows",
+        pq_one,
+        {"d.parquet": parquet_bytes(no_rows)},
+        "a file with no rows gives its columns (mltable: no columns)",
+    )
+    known(
+        "parquet_date_after_take",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet", {"take": 2}]},
+        {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
+        "a date column stays datetime.date after take / filter / convert (mltable: datetime64)",
+    )
     # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
     pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
     case(
@@ -1503,7 +1567,6 @@ def reader_cases() -> None:
     )
     case("parquet_empty_file_only", pq_glob, {"a.parquet": b""})
     # a parquet date column (date32) compared with datetime(): was "cannot compare date values"
-    days = pa.array([dt.date(2021, 1, k) for k in range(1, 6)], pa.date32())
     case(
         "parquet_filter_date",
         {
