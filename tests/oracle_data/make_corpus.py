@@ -1494,6 +1494,30 @@ def reader_cases() -> None:
         compare="error",
     )
 
+    # a partition format of leading folders only (mltable matches them; was "does not match")
+    folders = {
+        f"year={y}/m={m}/d.{ext}": parquet_bytes({"v": [y * 10 + m]})
+        if ext == "parquet"
+        else jsonl([{"v": y * 10 + m}])
+        for y in (2020, 2021)
+        for m in (1, 2)
+        for ext in ("parquet", "jsonl")
+    }
+    for ext, reader in (("parquet", "read_parquet"), ("jsonl", "read_json_lines")):
+        for fmt_name, fmt in (("slashes", "/year={year}/m={m}/"), ("bare", "year={year}/m={m}")):
+            case(
+                f"partition_folders_{ext}_{fmt_name}",
+                {
+                    "paths": [{"pattern": f"./**/*.{ext}"}],
+                    "transformations": [
+                        {reader: {"include_path_column": True}},
+                        {"extract_columns_from_partition_format": {"partition_format": fmt}},
+                    ],
+                },
+                {k: v for k, v in folders.items() if k.endswith(ext)},
+                compare="sorted",
+            )
+
     # known differences (KNOWN_DIFFERENCES.md)
     def known(name: str, spec: dict[str, Any], files: dict[str, Any], why: str) -> None:
         case(name, spec, files, known_difference={"table": why})
