@@ -203,6 +203,16 @@ def _partition_column(
     return pd.Series(np.repeat(one.to_numpy(), n), index=index, dtype=one.dtype)
 
 
+def _clash(table: MLTable, p: PartitionStep, col: str) -> MLTableError:
+    """A partition column named as a column of the files (mltable: FieldNameConflict)."""
+    return MLTableError(
+        f"partition column {col!r} of {p.fmt.format!r} is also a column of the files; "
+        "rename it in the partition format",
+        file=table.source_file,
+        key=f"{table.transforms[p.index].key}.partition_format",
+    )
+
+
 def add_partition_columns(
     table: MLTable, df: pd.DataFrame, path: str | None, schema: Any = None
 ) -> pd.DataFrame:
@@ -221,6 +231,8 @@ def add_partition_columns(
                 value, len(df), df.index, kinds.get(col) if p.inline else None, date
             )
             if col in df.columns:
+                if not p.inline and schema is not None and col in schema.columns:
+                    raise _clash(table, p, col)
                 df = df.drop(columns=[col])
             if p.inline:
                 df.insert(min(at, len(df.columns)), col, series)

@@ -1518,6 +1518,21 @@ def reader_cases() -> None:
                 compare="sorted",
             )
 
+    # a partition column named as a column of the files: mltable fails (FieldNameConflict); the
+    # file's values were silently replaced by the path's
+    case(
+        "partition_column_clash",
+        {
+            "paths": [{"pattern": "./**/*.parquet"}],
+            "transformations": [
+                {"read_parquet": {"include_path_column": True}},
+                {"extract_columns_from_partition_format": {"partition_format": "/year={v}/"}},
+            ],
+        },
+        {k: v for k, v in folders.items() if k.endswith("parquet")},
+        compare="error",
+    )
+
     # known differences (KNOWN_DIFFERENCES.md)
     def known(name: str, spec: dict[str, Any], files: dict[str, Any], why: str) -> None:
         case(name, spec, files, known_difference={"table": why})
