@@ -1595,6 +1595,20 @@ def reader_cases() -> None:
         {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
         "a date column stays datetime.date after take / filter / convert (mltable: datetime64)",
     )
+    known(
+        "parquet_filter_union_columns",
+        {
+            "paths": [{"pattern": "./*.parquet"}],
+            "transformations": ["read_parquet", {"filter": "col('x') > 2"}],
+        },
+        {
+            "a.parquet": parquet_bytes({"x": [1, 2, 3], "y": ["a", "b", "c"]}),
+            "b.parquet": parquet_bytes({"x": [4, 5], "z": [True, False]}),
+            "c.parquet": parquet_bytes({"x": [0], "w": [1.5]}),
+        },
+        "after a filter the columns are still the union of all files' (mltable: of the files "
+        "with a row kept)",
+    )
     # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
     pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
     case(
