@@ -17,6 +17,7 @@ reached, the steps before it not seeing them.
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,7 @@ def apply_step(table: MLTable, t: Transform, df: pd.DataFrame, offset: int = 0) 
         for selector, ctype in t.conversions:
             _columns(table, t, df, [], selector.names)
             for c in selector.select(list(df.columns)):
-                df[c] = column_types.convert(df[c], ctype)
+                df[c] = column_types.convert(_dates_as_datetimes(df[c]), ctype)
         return df
     if t.name == "filter":
         try:
@@ -155,6 +156,18 @@ def plan_output_kinds(
         if kind in NULLABLE_KINDS:
             out.append((str(c), column_types.nullable(kind) if nulls.get(c) else kind))
     return tuple(out)
+
+
+def _dates_as_datetimes(series: pd.Series) -> pd.Series:
+    """A column of ``datetime.date`` objects (a parquet date column) as datetime64, which
+    ``convert_column_types`` converts as mltable converts dates (a datetime)."""
+    if series.dtype != object:
+        return series
+    valid = series.dropna()
+    value = valid.iloc[0] if len(valid) else None
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return pd.Series(pd.to_datetime(series), index=series.index, name=series.name)
+    return series
 
 
 def _steps(table: MLTable) -> list[PartitionStep]:

@@ -1609,6 +1609,20 @@ def reader_cases() -> None:
         "after a filter the columns are still the union of all files' (mltable: of the files "
         "with a row kept)",
     )
+    # convert_column_types of a parquet date column converts it as a datetime (as mltable); was
+    # an AttributeError (int, float) or the date's text without its time (string)
+    for kind in ("int", "float", "string", "boolean"):
+        case(
+            f"parquet_convert_date_{kind}",
+            {
+                "paths": [{"file": "./d.parquet"}],
+                "transformations": [
+                    "read_parquet",
+                    {"convert_column_types": [{"columns": "d", "column_type": kind}]},
+                ],
+            },
+            {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
+        )
     # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
     pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
     case(
