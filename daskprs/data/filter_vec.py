@@ -7,6 +7,7 @@ the per-row rule of :mod:`daskprs.data.filter_values`.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import operator
 from collections.abc import Callable
@@ -108,6 +109,8 @@ def python_value(v: Any) -> Any:
     if isinstance(v, pd.Timestamp):
         ts = v.tz_convert("UTC").tz_localize(None) if v.tzinfo else v
         return DT(int(ts.value))
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):  # a parquet date column
+        return DT((v - dt.date(1970, 1, 1)).days * 86_400 * 10**9)
     if isinstance(v, np.ndarray):
         return [python_value(x) for x in v.tolist()]
     if isinstance(v, list):

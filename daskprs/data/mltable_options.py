@@ -193,6 +193,16 @@ def encoding_option(ctx: MLTableContext, opts: dict[str, Any], key: str) -> str:
 PATH_OPTIONS = ("include_path_column", "path_column")
 
 
+def check_partition_size(ctx: MLTableContext, opts: dict[str, Any], key: str) -> None:
+    """``partition_size`` (mltable's partition bytes; the mini-batch size decides ours): a
+    positive int, as mltable requires (0 or -5 fail its read)."""
+    size = opts.get("partition_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+        raise ctx.error(
+            f"{key}.partition_size", f"expected a positive number of bytes, got {size!r}"
+        )
+
+
 def path_column_option(ctx: MLTableContext, opts: dict[str, Any], key: str) -> str:
     return str(
         ctx.expect(opts.get("path_column", "Path"), str, f"{key}.path_column", "a column name")

@@ -5,7 +5,9 @@
 ``dd``, ``HH``, ``mm``, ``ss``; ``yyyy`` is required). As in mltable, ``*`` matches any part
 of one path segment and a column's value is (part of) one segment, dots included. As the mltable
 docs say, "the format should start from the position of first partition key until the end of
-file path": it is matched against the end of each path, starting at a path segment. (The local
+file path": it is matched against the end of each path, starting at a path segment; a format that does
+not reach the end (``/year={year}/``, ``year={year}/m={m}``) matches the first run of whole
+folders it fits, as mltable's does. (The local
 mltable library instead anchors it at the start of the absolute path; see
 tests/oracle_data/KNOWN_DIFFERENCES.md.) Columns come in mltable's ``partition_keys`` order:
 string keys in order, the datetime key last.
@@ -41,6 +43,7 @@ class PartitionFormat:
     regex: str
     string_columns: tuple[str, ...]
     date_column: str | None
+    folders_regex: str = ""  # the format as leading folders of the path (mltable's reading)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -48,7 +51,10 @@ class PartitionFormat:
 
     def extract(self, path: str) -> dict[str, Any] | None:
         """The column values for ``path``, or None when the path does not match the format."""
-        m = re.search(self.regex, path.replace("\\", "/"))
+        path = path.replace("\\", "/")
+        m = re.search(self.regex, path)
+        if m is None and self.folders_regex:
+            m = re.search(self.folders_regex, path)
         if m is None:
             return None
         groups = m.groupdict()
@@ -144,4 +150,7 @@ def parse_partition_format(fmt: str) -> PartitionFormat:
         raise ValueError(f"partition_format {fmt!r}: a datetime column needs at least 'yyyy'")
     if not fmt.startswith(("/", "*")):
         pattern = r"(?:^|(?<=/))" + pattern  # start at a path segment
-    return PartitionFormat(fmt, pattern + "$", tuple(columns), date_column)
+    # A format that does not reach the end of a path (``/year={year}/m={m}/`` for
+    # ``.../year=2020/m=1/d.parquet``) matches its first run of whole folders, as in mltable.
+    folders = pattern if fmt.endswith("/") else pattern + "(?=/)"
+    return PartitionFormat(fmt, pattern + "$", tuple(columns), date_column, folders)

@@ -90,7 +90,7 @@ def step_values(table: MLTable, p: PartitionStep, path: str) -> dict[str, Any]:
 def _no_match(table: MLTable, path: str, fmt: str, key: str) -> MLTableError:
     return MLTableError(
         f"path {path!r} does not match the partition format {fmt!r}; the format must "
-        "match the end of every file path",
+        "match the end of every file path, or a run of its folders ('/year={year}/')",
         file=table.source_file,
         key=f"{key}.partition_format",
     )

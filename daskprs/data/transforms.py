@@ -17,6 +17,7 @@ reached, the steps before it not seeing them.
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,7 @@ def apply_step(table: MLTable, t: Transform, df: pd.DataFrame, offset: int = 0) 
         for selector, ctype in t.conversions:
             _columns(table, t, df, [], selector.names)
             for c in selector.select(list(df.columns)):
-                df[c] = column_types.convert(df[c], ctype)
+                df[c] = column_types.convert(_dates_as_datetimes(df[c]), ctype)
         return df
     if t.name == "filter":
         try:
@@ -157,6 +158,18 @@ def plan_output_kinds(
     return tuple(out)
 
 
+def _dates_as_datetimes(series: pd.Series) -> pd.Series:
+    """A column of ``datetime.date`` objects (a parquet date column) as datetime64, which
+    ``convert_column_types`` converts as mltable converts dates (a datetime)."""
+    if series.dtype != object:
+        return series
+    valid = series.dropna()
+    value = valid.iloc[0] if len(valid) else None
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return pd.Series(pd.to_datetime(series), index=series.index, name=series.name)
+    return series
+
+
 def _steps(table: MLTable) -> list[PartitionStep]:
     reader = table.reader
     inline = reader is not None and get_format(reader.name).reads_inline_partitions
@@ -203,6 +216,16 @@ def _partition_column(
     return pd.Series(np.repeat(one.to_numpy(), n), index=index, dtype=one.dtype)
 
 
+def _clash(table: MLTable, p: PartitionStep, col: str) -> MLTableError:
+    """A partition column named as a column of the files (mltable: FieldNameConflict)."""
+    return MLTableError(
+        f"partition column {col!r} of {p.fmt.format!r} is also a column of the files; "
+        "rename it in the partition format",
+        file=table.source_file,
+        key=f"{table.transforms[p.index].key}.partition_format",
+    )
+
+
 def add_partition_columns(
     table: MLTable, df: pd.DataFrame, path: str | None, schema: Any = None
 ) -> pd.DataFrame:
@@ -221,6 +244,8 @@ def add_partition_columns(
                 value, len(df), df.index, kinds.get(col) if p.inline else None, date
             )
             if col in df.columns:
+                if not p.inline and schema is not None and col in schema.columns:
+                    raise _clash(table, p, col)
                 df = df.drop(columns=[col])
             if p.inline:
                 df.insert(min(at, len(df.columns)), col, series)

@@ -1229,6 +1229,7 @@ def main() -> None:
     partition_cases(oj)
     filter_cases()
     fused_cases()
+    reader_cases()
     case(
         "take_random_sample",
         csv("./data.csv", "file", {"take_random_sample": {"probability": 0.5, "seed": 42}}),
@@ -1487,6 +1488,231 @@ def fused_cases() -> None:
         "convert_float_nan_text",
         csv("./data.csv", "file", to_kinds(s="string", b="boolean")),
         {"data.csv": "s,b\n1.5,1.5\nNaN,nan\n,-NaN\n-nan,0\ninf,inf\n"},
+    )
+
+
+def jsonl_spec(*steps: Any, **options: Any) -> dict[str, Any]:
+    reader: Any = {"read_json_lines": options} if options else "read_json_lines"
+    return {"paths": [{"file": "./d.jsonl"}], "transformations": [reader, *steps]}
+
+
+def reader_cases() -> None:
+    """Parquet and JSON lines inputs found by differential exploration (h16p)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = pa.array([dt.date(2021, 1, k) for k in range(1, 6)], pa.date32())
+    # a line that is JSON null is an invalid line (pyarrow read it as a row of nulls, and
+    # crashed the process when it came first); so are NaN / Infinity (no JSON)
+    case(
+        "jsonl_null_line", jsonl_spec(), {"d.jsonl": '{"a": 1}\nnull\n{"a": 2}\n'}, compare="error"
+    )
+    case(
+        "jsonl_null_line_drop",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": 'null\n{"a": 1, "b": "x"}\nnull\n{"a": 2, "b": "y"}\n'},
+    )
+    case("jsonl_nan_value", jsonl_spec(), {"d.jsonl": '{"a": NaN}\n{"a": 1.5}\n'}, compare="error")
+    case(
+        "jsonl_nan_value_drop",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 0.5}\n{"a": NaN}\n{"a": -Infinity}\n{"a": 1.5, "s": "NaN"}\n'},
+    )
+    # an object printed across lines is invalid lines (pyarrow read it whole when one slice held
+    # all of it, so the rows depended on the mini-batch size)
+    case(
+        "jsonl_pretty_printed_drop",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 1, "b": "x"}\n{\n  "a": 2,\n  "b": "y"\n}\n{"a": 3, "b": "z"}\n'},
+        partition_sizes=[1, 1 << 20],
+    )
+    case(
+        "jsonl_two_objects_line",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 1}\n{"a": 2} {"a": 3}\n{"a": 4}\n'},
+        known_difference={
+            "table": "a line with two objects is invalid (mltable: keeps the first, drops the rest)"
+        },
+    )
+    # a parquet file pandas wrote with nullable dtypes: read_parquet gives them back (Int64
+    # with <NA>, as mltable; was float64); after a transformation mltable's float64 / object
+    masked = pd.DataFrame(
+        {
+            "x": pd.array([1, None, 3, 4], dtype="Int64"),
+            "y": pd.array([1, 2, 3, 4], dtype="Int32"),
+            "b": pd.array([True, None, False, True], dtype="boolean"),
+            "n": [1, 2, 3, 4],
+        }
+    )
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(masked), buf, row_group_size=2)
+    for name, steps in (("", []), ("_take", [{"take": 3}])):
+        case(
+            f"parquet_pandas_nullable{name}",
+            {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet", *steps]},
+            {"d.parquet": buf.getvalue()},
+            dtype_sizes=[1, 1 << 20],
+        )
+    # partition_size must be a positive int (mltable: "Positive partition size"); was ignored
+    case(
+        "jsonl_partition_size_zero",
+        jsonl_spec(partition_size=0),
+        {"d.jsonl": '{"a": 1}\n'},
+        compare="error",
+    )
+
+    # a partition format of leading folders only (mltable matches them; was "does not match")
+    folders = {
+        f"year={y}/m={m}/d.{ext}": parquet_bytes({"v": [y * 10 + m]})
+        if ext == "parquet"
+        else jsonl([{"v": y * 10 + m}])
+        for y in (2020, 2021)
+        for m in (1, 2)
+        for ext in ("parquet", "jsonl")
+    }
+    for ext, reader in (("parquet", "read_parquet"), ("jsonl", "read_json_lines")):
+        for fmt_name, fmt in (("slashes", "/year={year}/m={m}/"), ("bare", "year={year}/m={m}")):
+            case(
+                f"partition_folders_{ext}_{fmt_name}",
+                {
+                    "paths": [{"pattern": f"./**/*.{ext}"}],
+                    "transformations": [
+                        {reader: {"include_path_column": True}},
+                        {"extract_columns_from_partition_format": {"partition_format": fmt}},
+                    ],
+                },
+                {k: v for k, v in folders.items() if k.endswith(ext)},
+                compare="sorted",
+            )
+
+    # a partition column named as a column of the files: mltable fails (FieldNameConflict); the
+    # file's values were silently replaced by the path's
+    case(
+        "partition_column_clash",
+        {
+            "paths": [{"pattern": "./**/*.parquet"}],
+            "transformations": [
+                {"read_parquet": {"include_path_column": True}},
+                {"extract_columns_from_partition_format": {"partition_format": "/year={v}/"}},
+            ],
+        },
+        {k: v for k, v in folders.items() if k.endswith("parquet")},
+        compare="error",
+    )
+
+    # known differences (KNOWN_DIFFERENCES.md)
+    def known(name: str, spec: dict[str, Any], files: dict[str, Any], why: str) -> None:
+        case(name, spec, files, known_difference={"table": why})
+
+    known(
+        "jsonl_blank_lines",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": 1}\n\n  \n{"a": 2}\n'},
+        "a line of spaces is skipped (mltable: an invalid line; an empty line is skipped)",
+    )
+    known(
+        "jsonl_float_overflow",
+        jsonl_spec(invalid_lines="drop"),
+        {"d.jsonl": '{"a": 1e400}\n{"a": 1.5}\n{"a": -1e400}\n'},
+        "a number beyond float64 is +-inf (mltable: an invalid line)",
+    )
+    known(
+        "jsonl_int_overflow",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": 1}\n{"a": 18446744073709551615}\n{"a": 9223372036854775808}\n'},
+        "an int beyond int64 makes the column float (mltable: it wraps, 2**64-1 -> -1)",
+    )
+    known(
+        "jsonl_nested_array",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": [1, 2]}\n{"a": [null, "x"]}\n'},
+        "JSON arrays keep their values (mltable: [1.0, 2.0], and [NaN, NaN] for [null, 'x'])",
+    )
+    pq_one = {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]}
+    seconds = pa.array([dt.datetime(2021, 1, 2, 3, 4, 5), None], pa.timestamp("s"))
+    known(
+        "parquet_timestamp_seconds",
+        pq_one,
+        {"d.parquet": parquet_bytes({"t": seconds})},
+        "a timestamp[s] column is read as written (mltable: 2021-01-02 is the year 52974)",
+    )
+    known(
+        "parquet_dictionary",
+        pq_one,
+        {"d.parquet": parquet_bytes({"c": pa.array(["a", "b", "a"]).dictionary_encode()})},
+        "a dictionary (pandas categorical) column is read (mltable panics)",
+    )
+    duration = pa.array([dt.timedelta(seconds=5), None], pa.duration("us"))
+    known(
+        "parquet_duration",
+        pq_one,
+        {"d.parquet": parquet_bytes({"d": duration, "k": [1, 2]})},
+        "a duration column is read as timedelta64 (mltable: not supported, an error)",
+    )
+    no_rows = {"a": pa.array([], pa.int64()), "s": pa.array([], pa.string())}
+    known(
+        "parquet_no_rows",
+        pq_one,
+        {"d.parquet": parquet_bytes(no_rows)},
+        "a file with no rows gives its columns (mltable: no columns)",
+    )
+    known(
+        "parquet_date_after_take",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet", {"take": 2}]},
+        {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
+        "a date column stays datetime.date after take / filter / convert (mltable: datetime64)",
+    )
+    known(
+        "parquet_filter_union_columns",
+        {
+            "paths": [{"pattern": "./*.parquet"}],
+            "transformations": ["read_parquet", {"filter": "col('x') > 2"}],
+        },
+        {
+            "a.parquet": parquet_bytes({"x": [1, 2, 3], "y": ["a", "b", "c"]}),
+            "b.parquet": parquet_bytes({"x": [4, 5], "z": [True, False]}),
+            "c.parquet": parquet_bytes({"x": [0], "w": [1.5]}),
+        },
+        "after a filter the columns are still the union of all files' (mltable: of the files "
+        "with a row kept)",
+    )
+    # convert_column_types of a parquet date column converts it as a datetime (as mltable); was
+    # an AttributeError (int, float) or the date's text without its time (string)
+    for kind in ("int", "float", "string", "boolean"):
+        case(
+            f"parquet_convert_date_{kind}",
+            {
+                "paths": [{"file": "./d.parquet"}],
+                "transformations": [
+                    "read_parquet",
+                    {"convert_column_types": [{"columns": "d", "column_type": kind}]},
+                ],
+            },
+            {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
+        )
+    # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
+    pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
+    case(
+        "parquet_empty_file",
+        pq_glob,
+        {"a.parquet": b"", "b.parquet": parquet_bytes({"x": [1, 2], "s": ["p", "q"]})},
+        compare="sorted",
+        dtype_sizes=[1, 1 << 20],
+    )
+    case("parquet_empty_file_only", pq_glob, {"a.parquet": b""})
+    # a parquet date column (date32) compared with datetime(): was "cannot compare date values"
+    case(
+        "parquet_filter_date",
+        {
+            "paths": [{"file": "./d.parquet"}],
+            "transformations": [
+                "read_parquet",
+                {"filter": "col('d') > datetime(2021, 1, 2) and col('d') != datetime(2021, 1, 4)"},
+                {"drop_columns": ["d"]},  # mltable gives it datetime64 here (KNOWN_DIFFERENCES)
+            ],
+        },
+        {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
     )
 
 

@@ -12,6 +12,7 @@ import io
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pajson
@@ -22,6 +23,7 @@ from daskprs.data.formats.base import LineFormat, with_path_column
 from daskprs.data.mltable_options import (
     MLTableContext,
     bool_option,
+    check_partition_size,
     encoding_option,
     path_column_option,
 )
@@ -35,6 +37,44 @@ _JSON_LINES_OPTIONS = (
     "path_column",
     "partition_size",
 )
+
+
+# pyarrow's JSON reader reads more than one JSON object per line: an object printed across
+# lines (read whole or not depending on where the slice is cut), two objects on one line, a
+# `null` line (a row of nulls; a crash of the process when it comes before the first object,
+# pyarrow 26), NaN / Infinity values. mltable rejects all of them as invalid lines. Data where
+# every non-blank line starts with `{` and ends with `}` and none of `}{`, `} {`, `NaN`,
+# `Infinity` occurs goes to pyarrow; other data (rare; a match inside a string only costs
+# speed) to the line-by-line path, which reports or drops the invalid lines.
+_LF, _CR, _OPEN, _CLOSE = 10, 13, ord("{"), ord("}")
+
+
+def _arrow_readable(data: bytes) -> bool:
+    """Whether pyarrow's JSON reader reads ``data`` as mltable reads it (see above)."""
+    if any(s in data for s in (b"}{", b"} {", b"NaN", b"Infinity")):
+        return False
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if not len(arr):
+        return True
+    nl = np.flatnonzero(arr == _LF)
+    starts = np.concatenate(([0], nl + 1))
+    first = arr[starts[starts < len(arr)]]
+    if not np.all((first == _OPEN) | (first == _LF) | (first == _CR)):
+        return False
+    ends = np.concatenate((nl[nl > 0] - 1, [len(arr) - 1] if arr[-1] != _LF else []))
+    last = arr[ends.astype(np.int64)]
+    cr = (last == _CR) & (ends > 0)
+    last[cr] = arr[ends[cr].astype(np.int64) - 1]
+    return bool(np.all((last == _CLOSE) | (last == _LF) | (last == _CR)))
+
+
+def _reject_constant(name: str) -> Any:
+    """``NaN`` / ``Infinity`` are no JSON (Python's json accepts them; mltable does not)."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _loads(line: str) -> Any:
+    return json.loads(line, parse_constant=_reject_constant)
 
 
 def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
@@ -86,7 +126,7 @@ def _python_json(text: str, part: Part, table: MLTable, kinds: dict[str, str]) -
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:
@@ -122,6 +162,8 @@ def read_part(part: Part, table: MLTable, schema: TableSchema) -> pd.DataFrame:
     df = pd.DataFrame()
     if data.strip():
         try:
+            if not _arrow_readable(data):
+                raise pa.ArrowInvalid("a null line")
             df = _arrow_json(data, kinds)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             df = _python_json(data.decode("utf-8"), part, table, kinds)
@@ -141,9 +183,11 @@ def _json_head(table: MLTable, part: Part) -> tuple[Any, int]:
     assert reader is not None
     data, _ = slices.read_bytes(part, table)
     text = data.decode(reader.codec, errors="replace").lstrip("\ufeff")
+    data = text.encode("utf-8")
     try:
-        tbl = pajson.read_json(io.BytesIO(text.encode("utf-8")))
-        return tbl, tbl.num_rows
+        if _arrow_readable(data):
+            tbl = pajson.read_json(io.BytesIO(data))
+            return tbl, tbl.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     records = []
@@ -151,7 +195,7 @@ def _json_head(table: MLTable, part: Part) -> tuple[Any, int]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except ValueError:
             continue  # the reader reports (or drops) invalid lines
         if isinstance(obj, dict):
@@ -240,6 +284,7 @@ class JsonLines(LineFormat):
         invalid = opts.get("invalid_lines", "error")
         if invalid not in ("error", "drop"):
             raise ctx.error(f"{key}.invalid_lines", f"expected 'error' or 'drop', got {invalid!r}")
+        check_partition_size(ctx, opts, key)
         return Reader(
             name=self.name,
             key=key,

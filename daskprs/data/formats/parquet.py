@@ -57,11 +57,16 @@ def read_part(part: Part, table: MLTable, schema: TableSchema | None = None) -> 
     sliced = bool(part.row_start) or part.row_stop is not None
     key = (part.path, part.row_groups)
     tbl = _last_groups.get(key) if sliced else None
+    if tbl is None and part.row_groups == () and schema is not None and schema.arrow_schema:
+        tbl = schema.arrow_schema.empty_table()  # no row groups (an empty file)
     if tbl is None:
         with paths.open_binary(part.path, table.storage_options) as f:
-            pf = pq.ParquetFile(f)
+            pf = _open_parquet(f)
             rgs = part.row_groups
-            tbl = pf.read() if rgs is None else pf.read_row_groups(list(rgs))
+            if pf is None:
+                tbl = pa.table({})
+            else:
+                tbl = pf.read() if rgs is None else pf.read_row_groups(list(rgs))
         _last_groups.clear()
         if sliced:
             _last_groups[key] = tbl
@@ -76,14 +81,31 @@ def read_part(part: Part, table: MLTable, schema: TableSchema | None = None) -> 
     return with_path_column(df, reader, part.path)
 
 
+def _empty_footer() -> pq.FileMetaData:
+    """The footer of a parquet file with no columns and no row groups."""
+    buf = pa.BufferOutputStream()
+    pq.write_table(pa.table({}), buf)
+    return pq.ParquetFile(pa.BufferReader(buf.getvalue())).metadata
+
+
+def _open_parquet(f: Any) -> pq.ParquetFile | None:
+    """A parquet file, or None for an empty (0-byte) one: mltable reads it as no rows."""
+    if f.seek(0, 2) == 0:
+        return None
+    f.seek(0)
+    return pq.ParquetFile(f)
+
+
 def parquet_footer(table: MLTable, path: str) -> pq.FileMetaData:
-    """One parquet file's footer (row groups, statistics, schema)."""
+    """One parquet file's footer (row groups, statistics, schema); an empty file has none."""
     try:
         with paths.open_binary(path, table.storage_options) as f:
-            return pq.ParquetFile(f).metadata
+            pf = _open_parquet(f)
+            return _empty_footer() if pf is None else pf.metadata
     except (pa.ArrowInvalid, OSError) as exc:
         raise MLTableError(
-            f"{path!r} is not a readable parquet file ({exc})",
+            f"{path!r} is not a readable parquet file ({exc}); read_parquet reads files in the "
+            "Apache Parquet format (an empty file is read as no rows)",
             file=table.source_file,
             key=table.reader.key if table.reader else None,
         ) from None
@@ -155,6 +177,17 @@ def _parquet_nulls(
     return nulls
 
 
+def _pandas_masked(schema: pa.Schema) -> set[str]:
+    """Columns a pandas frame wrote with a nullable dtype (``Int64``, ``boolean``...): Arrow
+    gives them that dtype back, nulls as ``<NA>`` (as mltable's ``read_parquet``)."""
+    meta = schema.pandas_metadata or {}
+    return {
+        str(c.get("name"))
+        for c in meta.get("columns", [])
+        if str(c.get("numpy_type", "")).startswith(("Int", "UInt", "boolean"))
+    }
+
+
 def parquet_schema(
     table: MLTable, files: list[str], footers: list[pq.FileMetaData] | None = None
 ) -> TableSchema:
@@ -178,7 +211,12 @@ def parquet_schema(
                 names.add(f.name)
                 fields.append(f)
     arrow_schema = pa.schema(fields, metadata=first.metadata)
-    candidates = {f.name: k for f in fields if (k := _nullable_kind(f.type)) is not None}
+    masked = _pandas_masked(first)
+    candidates = {
+        f.name: k
+        for f in fields
+        if (k := _nullable_kind(f.type)) is not None and f.name not in masked
+    }
     nulls = _parquet_nulls(table, files, footers, list(candidates))
     kinds = tuple((c, column_types.nullable(k) if c in nulls else k) for c, k in candidates.items())
     return TableSchema(tuple(arrow_schema.names), kinds, arrow_schema=arrow_schema)
@@ -193,8 +231,7 @@ def _parquet_head(
     for index, path in enumerate(files):
         if scanned >= scan.SCAN_BYTES:
             break
-        with paths.open_binary(path, table.storage_options) as f:
-            meta = pq.ParquetFile(f).metadata
+        meta = parquet_footer(table, path)
         groups: list[int] = []
         for i in range(meta.num_row_groups):
             if scanned >= scan.SCAN_BYTES and (frames or groups):
