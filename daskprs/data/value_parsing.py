@@ -238,16 +238,21 @@ def _float_text(values: np.ndarray) -> np.ndarray:
 
 
 _NS = 10**9
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": _NS}
 
 
 def _datetime_text(values: np.ndarray) -> np.ndarray:
-    """datetime64[ns] as mltable writes them: ``2021-03-04T05:06:07+00:00``, a fraction of
-    3, 6 or 9 digits when there is one (``.500``, ``.123456``); None for NaT."""
+    """datetime64 values (any unit: a parquet date column is datetime64[s], years outside
+    datetime64[ns]'s range included) as mltable writes them: ``2021-03-04T05:06:07+00:00``, a
+    fraction of 3, 6 or 9 digits when there is one (``.500``, ``.123456``); None for NaT."""
     if not len(values):  # np.char.zfill cannot size an empty array
         return np.array([], dtype=object)
+    per_second = _PER_SECOND.get(np.datetime_data(values.dtype)[0])
+    if per_second is None:  # days, hours, minutes: whole seconds
+        values, per_second = values.astype("datetime64[s]"), 1
     null = np.isnat(values)
-    ns = values.view(np.int64)
-    seconds, frac = np.divmod(np.where(null, 0, ns), _NS)
+    seconds, frac = np.divmod(np.where(null, 0, values.view(np.int64)), per_second)
+    frac = frac * (_NS // per_second)  # nanoseconds
     out = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").astype("<U40")
     digits = np.char.zfill(frac.astype(str), 9)
     cut = np.where(frac % 10**6 == 0, 3, np.where(frac % 1000 == 0, 6, 9))
@@ -274,7 +279,7 @@ def to_text(series: pd.Series, string_dtype: Any) -> pd.Series:
     elif kind == "number":
         out = values.astype(str).astype(object)
     elif kind == "datetime":
-        out = _datetime_text(values.astype("datetime64[ns]"))
+        out = _datetime_text(values)
     else:  # several Python types in one column: one by one
         obj = series.astype(object).where(series.notna(), None)
         out = np.array([_str_value(v) for v in obj], dtype=object)

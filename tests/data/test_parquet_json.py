@@ -162,3 +162,17 @@ def test_delta_lake_roundtrip(make_table):
     deltalake.write_deltalake(str(folder / "delta"), pd.DataFrame({"a": [3]}), mode="append")
     df = pd.concat([load_piece(p) for p in plan_mini_batches(load_mltable(str(folder)), None)])
     assert sorted(df["a"].tolist()) == [1, 2]
+
+
+def test_dates_outside_nanosecond_range_convert_to_string_as_written():
+    """A parquet date / timestamp outside datetime64[ns]'s range (case
+    ``parquet_wide_dates_to_string``; mltable writes other dates): the date as written."""
+    from pathlib import Path
+
+    case = Path(__file__).parents[1] / "oracle_data" / "cases" / "parquet_wide_dates_to_string"
+    table = load_mltable(str(case))
+    df = pd.concat([load_piece(p) for p in plan_mini_batches(table, None)])
+    assert df["d"].tolist()[:2] == ["1500-01-01T00:00:00+00:00", "2021-03-04T00:00:00+00:00"]
+    assert df["d"].iloc[3] == "2300-01-01T00:00:00+00:00" and pd.isna(df["d"].iloc[2])
+    assert df["t"].iloc[0] == "1500-01-01T05:06:07.500+00:00" and pd.isna(df["t"].iloc[1])
+    assert df["t"].tolist()[2:] == ["2021-01-01T00:00:00+00:00", "2400-01-01T00:00:00+00:00"]

@@ -1691,6 +1691,35 @@ def reader_cases() -> None:
             },
             {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
         )
+    # dates and timestamps outside datetime64[ns]'s range converted to string: written as they
+    # are (before: wrapped through nanoseconds, 1500-01-01 -> 2084-07-20T23:34:33.709551616)
+    import pyarrow as pa
+
+    wide = {
+        "d": pa.array([dt.date(1500, 1, 1), dt.date(2021, 3, 4), None, dt.date(2300, 1, 1)]),
+        "t": pa.array(
+            [
+                dt.datetime(1500, 1, 1, 5, 6, 7, 500000),
+                None,
+                dt.datetime(2021, 1, 1),
+                dt.datetime(2400, 1, 1),
+            ],
+            pa.timestamp("us"),
+        ),
+    }
+    known(
+        "parquet_wide_dates_to_string",
+        {
+            "paths": [{"file": "./d.parquet"}],
+            "transformations": [
+                "read_parquet",
+                {"convert_column_types": [{"columns": ["d", "t"], "column_type": "string"}]},
+            ],
+        },
+        {"d.parquet": parquet_bytes(wide)},
+        "dates outside datetime64[ns]'s range converted to string are written as they are "
+        "(mltable: other dates, 1500-01-01 -> 1908-04-22T19:24:48+00:00)",
+    )
     # an empty (0-byte) parquet file is no rows, as in mltable (was "not a readable parquet")
     pq_glob = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
     case(
