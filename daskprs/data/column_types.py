@@ -219,7 +219,8 @@ def int_numbers(series: pd.Series) -> pd.Series:
     missing = num.isna().to_numpy()
     if missing.any():
         words = value_parsing.stripped_objects(series[missing])
-        nan_text = words.str.fullmatch(r"[+-]?nan", case=False).fillna(False).to_numpy(dtype=bool)
+        text = words.where([isinstance(v, str) for v in words])  # dates, bytes...: no number
+        nan_text = text.str.fullmatch(r"[+-]?nan", case=False).fillna(False).to_numpy(dtype=bool)
         num[np.flatnonzero(missing)[nan_text]] = 0.0
     return np.trunc(num)
 

@@ -9,6 +9,7 @@ or both raise.
 
 from __future__ import annotations
 
+import datetime
 import sys
 import warnings
 
@@ -317,3 +318,18 @@ def test_conversions_keep_the_index():
     s = pd.Series(["1", "x", None], index=[5, 7, 9], dtype=object)
     for kind in ("int", "boolean", "datetime", "string"):
         assert list(column_types.convert(s, kind).index) == [5, 7, 9]
+
+
+@pytest.mark.parametrize(
+    "vals,want",
+    [
+        ([datetime.date(2021, 1, 1)], [None]),
+        ([datetime.time(1, 2), None], [None, None]),
+        ([b"ab", "nan", " 7 ", None], [None, 0, 7, None]),
+    ],
+)
+def test_int_of_objects_that_are_no_text_is_null(vals, want):
+    """Parquet / JSON object columns (dates, times, bytes) converted to int: null, as mltable
+    (was an AttributeError from pandas' .str on a column without a string)."""
+    got = column_types.convert(pd.Series(vals, dtype=object), "int")
+    assert [None if pd.isna(v) else int(v) for v in got] == want
