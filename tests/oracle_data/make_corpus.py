@@ -1561,6 +1561,12 @@ def reader_cases() -> None:
         {"d.jsonl": '{"a": 1}\n'},
         compare="error",
     )
+    case(
+        "csv_partition_size_negative",
+        csv(partition_size=-5),
+        {"data.csv": "a\n1\n"},
+        compare="error",
+    )
 
     # a partition format of leading folders only (mltable matches them; was "does not match")
     folders = {

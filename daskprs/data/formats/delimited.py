@@ -23,6 +23,7 @@ from daskprs.data.fused import fused_columns, fused_values
 from daskprs.data.mltable_options import (
     MLTableContext,
     bool_option,
+    check_partition_size,
     encoding_option,
     inference_option,
     path_column_option,
@@ -259,6 +260,7 @@ class Delimited(LineFormat):
 
     def options(self, ctx: MLTableContext, raw: Any, key: str) -> Reader:
         opts = ctx.options(raw, key, _DELIMITED_OPTIONS)
+        check_partition_size(ctx, opts, key)
         delim = opts.get("delimiter", ",")
         if not isinstance(delim, str) or not 1 <= len(delim) <= 2:
             raise ctx.error(
