@@ -260,6 +260,21 @@ def _fold(expression: str, node: fp.Node) -> fp.Node:
     return fp.ListExpr(node.pos, folded)
 
 
+def named_columns(expression: str) -> list[str] | None:
+    """The columns ``expression`` reads, or None when that is known only row by row (a
+    ``col()`` of a computed name)."""
+    tree = _fold(expression, fp.parse(expression))
+    if _has_dynamic_column(tree):
+        return None
+    return list(dict.fromkeys(column_names(tree)))
+
+
+def _has_dynamic_column(node: fp.Node) -> bool:
+    if isinstance(node, fp.Call) and node.name == "col":
+        return True
+    return any(_has_dynamic_column(child) for child in _children(node))
+
+
 @functools.lru_cache(maxsize=128)
 def compile_filter(expression: str) -> Evaluator:
     """Compile ``expression``; the result maps a DataFrame to a boolean mask.

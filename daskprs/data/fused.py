@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from daskprs.data import column_types, value_parsing
+from daskprs.data import column_types, filter_expr, value_parsing
 from daskprs.data.model import ColumnType, MLTable
 
 # (reader kind, conversion) pairs whose pandas dtype loses what the conversion shows
@@ -32,12 +32,19 @@ def fused_columns(table: MLTable, columns: Sequence[str], kinds: dict[str, str])
     """The reader columns (``columns``, planned ``kinds``) whose first use in the steps after
     the reader is a plain conversion to ``string`` / ``boolean`` that their dtype would
     distort, and that conversion. Steps that only pick rows or columns do not use a column; a
-    ``filter`` or a partition-format step ends the walk (nothing after it is fused)."""
+    ``filter`` uses the columns it names; a partition-format step, or a filter whose columns
+    are known only row by row, ends the walk (nothing after it is fused)."""
     out: dict[str, str] = {}
     decided: set[str] = set()
     names = list(columns)
     for t in table.transforms:
         if t.name in _PASSIVE:
+            continue
+        if t.name == "filter":
+            used = _filter_columns(t.expression)
+            if used is None:
+                break
+            decided.update(used)
             continue
         if t.name != "convert_column_types":
             break
@@ -50,6 +57,13 @@ def fused_columns(table: MLTable, columns: Sequence[str], kinds: dict[str, str])
                 if ctype == ColumnType(ctype.name) and (kind, ctype.name) in _LOSSY:
                     out[c] = ctype.name
     return out
+
+
+def _filter_columns(expression: str) -> list[str] | None:
+    try:
+        return filter_expr.named_columns(expression)
+    except ValueError:  # a syntax error: reported when the filter runs
+        return None
 
 
 def fused_values(text: pd.Series, kind: str, target: str) -> pd.Series:

@@ -46,15 +46,30 @@ def test_float_nan_to_boolean_is_true(make_table):
     assert df["f"].tolist() == [True, None, True]
 
 
-def test_not_fused_after_a_filter_or_another_conversion(make_table):
+def test_not_fused_after_another_conversion(make_table):
     first = table_with(make_table, to(i="float"), to(i="string"))
     table = load_mltable(str(first))
     assert fused_columns(table, ["i", "d", "f", "x"], {"i": "int?"}) == {}
     df = read(first)
     assert df["i"].tolist()[0] == "9007199254740992"  # the float's text, as mltable
-    filtered = table_with(make_table, {"filter": "x > 0"}, to(i="string"))
-    assert fused_columns(load_mltable(str(filtered)), ["i"], {"i": "int?"}) == {}
-    assert read(filtered)["i"].tolist()[0] == "9007199254740992"  # not fused: float64 first
+
+
+@pytest.mark.parametrize(
+    "expression,fused",
+    [
+        ("x > 0", True),  # the filter does not read i: its conversion is still i's first use
+        ("i > 0 or x > 0", False),  # the filter reads i as a number first
+        ("col('i') > 0", False),
+        ("col(d) > 0", False),  # a column named by a value: unknown before the rows
+    ],
+)
+def test_fused_after_a_filter_of_other_columns(make_table, expression, fused):
+    filtered = table_with(make_table, {"filter": expression}, to(i="string"))
+    want = {"i": "string"} if fused else {}
+    assert fused_columns(load_mltable(str(filtered)), ["i", "x"], {"i": "int?"}) == want
+    if expression != "col(d) > 0":
+        first = read(filtered)["i"].tolist()[0]
+        assert first == ("9007199254740993" if fused else "9007199254740992")
 
 
 def test_only_lossy_kinds_and_plain_types_are_fused(make_table):

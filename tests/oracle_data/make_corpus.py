@@ -1474,6 +1474,17 @@ def fused_cases() -> None:
             "+007,v\n-0,t\n9223372036854775807,s\n 42 ,r\n"
         },
     )
+    # the same after a filter of other columns; a column the filter reads keeps its dtype
+    case(
+        "convert_int_nulls_to_string_after_filter",
+        csv(
+            "./data.csv",
+            "file",
+            {"filter": "col('b') != 'y' and c > 0"},
+            to_kinds(a="string", c="string"),
+        ),
+        {"data.csv": "a,b,c\n9007199254740993,x,7\n,y,\n5,z,1\n-0,w,2\n9007199254740995,v,\n"},
+    )
     # dates outside datetime64[ns]'s range are NaT in pandas, text when converted to string
     case(
         "convert_datetime_out_of_range_to_string",
