@@ -1635,6 +1635,46 @@ def reader_cases() -> None:
         {"d.jsonl": '{"a": [1, 2]}\n{"a": [null, "x"]}\n'},
         "JSON arrays keep their values (mltable: [1.0, 2.0], and [NaN, NaN] for [null, 'x'])",
     )
+    # nested values are given as parsed in every mini batch (pyarrow typed them per slice:
+    # {"x": 1.0, "y": None} read whole, {"x": 1} alone), as mltable's are in one partition
+    nested_lines = '{"a": {"x": 1}, "b": 1}\n{"a": {"y": [1, 2]}, "b": 2}\n{"a": null, "b": 3}\n'
+    case(
+        "jsonl_nested_as_parsed",
+        jsonl_spec(),
+        {"d.jsonl": nested_lines + '{"a": {"x": 5, "y": [3]}, "b": 4}\n'},
+        partition_sizes=[1 << 20],
+        known_difference={
+            what: "nested values as parsed in every mini batch (mltable types them per "
+            "partition: a struct gets every key of the partition's rows, an int is float where "
+            "one lacks it: {'x': 1.0, 'y': None})"
+            for what in ("table", "mini_batches")
+        },
+    )
+    known(
+        "jsonl_object_then_int",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": {"x": 1}}\n{"a": 3}\n{"a": [1]}\n'},
+        "a nested column keeps values of any type (mltable: null in the first value's "
+        "partition, kept when in another partition)",
+    )
+    struct = pa.array(
+        [{"x": 1, "y": [1, 2]}, {"x": None, "y": None}, None, {"x": 4, "y": [3]}],
+        pa.struct([("x", pa.int64()), ("y", pa.list_(pa.int64()))]),
+    )
+    lists = pa.array([[1, 2], [], None, [3]], pa.list_(pa.int64()))
+    case(
+        "parquet_struct_ints",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]},
+        {"d.parquet": parquet_bytes({"s": struct, "l": lists, "k": [1, 2, 3, 4]}, 1)},
+        dtype_sizes=[1, 1 << 20],
+    )
+    known(
+        "parquet_list_nulls",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]},
+        {"d.parquet": parquet_bytes({"l": pa.array([[1, 2], [None], None], pa.list_(pa.int64()))})},
+        "a list of ints with a null is kept as ints ([1, 2], [None]) (mltable: floats, "
+        "[1.0, 2.0], [nan])",
+    )
     pq_one = {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]}
     seconds = pa.array([dt.datetime(2021, 1, 2, 3, 4, 5), None], pa.timestamp("s"))
     known(

@@ -77,6 +77,23 @@ def _loads(line: str) -> Any:
     return json.loads(line, parse_constant=_reject_constant)
 
 
+def _untyped_values(table: pa.Table, kinds: dict[str, str]) -> bool:
+    """Whether a column holds nested values, or values the plan did not type (``object``).
+
+    pyarrow types them per slice (a struct gets every key any of its rows has, an int in it
+    is float where a row lacks it), so their values would depend on the mini-batch size; the
+    line-by-line path gives them as parsed (``json.loads``) in every slice.
+    """
+    for f in table.schema:
+        if kinds and f.name not in kinds:
+            continue  # not a column of the table (a key the planning scan did not see)
+        if pa.types.is_nested(f.type):
+            return True
+        if kinds.get(f.name) == "object" and not pa.types.is_null(f.type):
+            return True
+    return False
+
+
 def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
     """Fast path: pyarrow's JSON reader, the planned columns parsed as their planned types.
 
@@ -87,6 +104,8 @@ def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
     planned = {c: column_types.arrow_type(k) for c, k in kinds.items() if k != "object"}
     parse = pajson.ParseOptions(explicit_schema=pa.schema(list(planned.items())))
     table = pajson.read_json(io.BytesIO(data), read_options=opts, parse_options=parse)
+    if _untyped_values(table, kinds):
+        raise pa.ArrowInvalid("nested values")  # the line-by-line path keeps them as parsed
     dated = [
         f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)
     ]

@@ -45,6 +45,22 @@ def _with_columns(tbl: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=tbl.schema.metadata))
 
 
+def _to_pandas(tbl: pa.Table) -> pd.DataFrame:
+    """``tbl.to_pandas()``, nested values (struct, list, map) as Python values.
+
+    Arrow converts them per slice (an int in a struct or list is float where *these* rows
+    hold a null), so they would depend on the mini-batch size; ``to_pylist`` does not.
+    """
+    nested = [f.name for f in tbl.schema if pa.types.is_nested(f.type)]
+    if not nested:
+        return tbl.to_pandas()
+    df = tbl.to_pandas()
+    for name in nested:
+        i = tbl.schema.get_field_index(name)
+        df.isetitem(i, pd.Series(tbl.column(i).to_pylist(), index=df.index, dtype=object))
+    return df
+
+
 def read_part(part: Part, table: MLTable, schema: TableSchema | None = None) -> pd.DataFrame:
     """Row groups (or a row slice of them) with the table's planned columns and dtypes.
 
@@ -75,7 +91,7 @@ def read_part(part: Part, table: MLTable, schema: TableSchema | None = None) -> 
         tbl = tbl.slice(part.row_start, max(0, stop - part.row_start))
     if schema is not None and schema.arrow_schema is not None:
         tbl = _with_columns(tbl, schema.arrow_schema)
-    df = tbl.to_pandas()
+    df = _to_pandas(tbl)
     if schema is not None and schema.kinds:
         df = column_types.conform_nullable(df, schema.kind_map)
     return with_path_column(df, reader, part.path)
