@@ -1675,6 +1675,54 @@ def reader_cases() -> None:
         "a list of ints with a null is kept as ints ([1, 2], [None]) (mltable: floats, "
         "[1.0, 2.0], [nan])",
     )
+    # a column typed differently by the files: one type for the table, every mini batch (the
+    # first file's type was the meta's, each file kept its own: True -> 1 next to an int file,
+    # dates next to timestamps were objects)
+    pq_files = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
+    stamp = dt.datetime(2021, 1, 3, 4, 5, 6)
+    case(
+        "parquet_types_bool_then_int",
+        pq_files,
+        {
+            "a.parquet": parquet_bytes({"x": [True, False], "s": ["p", "q"]}),
+            "b.parquet": parquet_bytes({"x": [5, 6], "s": ["r", "s"]}),
+        },
+        dtype_sizes=[1, 1 << 20],
+    )
+    case(
+        "parquet_types_dates_and_numbers",
+        pq_files,
+        {
+            "a.parquet": parquet_bytes(
+                {
+                    "d": pa.array([dt.date(2021, 1, 2)]),
+                    "t": pa.array([stamp], pa.timestamp("us")),
+                    "i": pa.array([5], pa.int32()),
+                    "f": [1],
+                }
+            ),
+            "b.parquet": parquet_bytes(
+                {
+                    "d": pa.array([stamp], pa.timestamp("ms")),
+                    "t": pa.array([stamp], pa.timestamp("us", "UTC")),
+                    "i": [2**40],
+                    "f": [1.5],
+                }
+            ),
+            "c.parquet": parquet_bytes({"d": pa.array([dt.date(2021, 1, 4)]), "f": [2]}),
+        },
+        dtype_sizes=[1, 1 << 20],
+    )
+    known(
+        "parquet_types_int_then_bool",
+        pq_files,
+        {
+            "a.parquet": parquet_bytes({"x": [5, 6]}),
+            "b.parquet": parquet_bytes({"x": [True, None]}),
+        },
+        "a column int in one file and bool in the next is object, values as written (mltable "
+        "fails: 'Failed to add column to partition'; bool then int is object in both)",
+    )
     pq_one = {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]}
     seconds = pa.array([dt.datetime(2021, 1, 2, 3, 4, 5), None], pa.timestamp("s"))
     known(
