@@ -1657,6 +1657,16 @@ def reader_cases() -> None:
         "a nested column keeps values of any type (mltable: null in the first value's "
         "partition, kept when in another partition)",
     )
+    known(
+        "jsonl_filter_column_order",
+        {
+            "paths": [{"pattern": "./*.jsonl"}],
+            "transformations": ["read_json_lines", {"filter": "col('x') > 2"}],
+        },
+        {"a.jsonl": '{"x": 1, "y": "a"}\n', "b.jsonl": '{"z": true, "x": 5}\n{"x": 6, "y": "b"}\n'},
+        "after filter / take / skip the columns keep the order of their first appearance in the "
+        "table (mltable: in the records kept, z x y)",
+    )
     struct = pa.array(
         [{"x": 1, "y": [1, 2]}, {"x": None, "y": None}, None, {"x": 4, "y": [3]}],
         pa.struct([("x", pa.int64()), ("y", pa.list_(pa.int64()))]),
@@ -1784,6 +1794,21 @@ def reader_cases() -> None:
                 ],
             },
             {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
+        )
+    # a timestamp column with a zone converted to int / float is null, as mltable (was its
+    # epoch microseconds, a null -2**63)
+    zoned = pa.array([dt.datetime(2021, 1, 1, 1), None], pa.timestamp("us", tz="UTC"))
+    for kind in ("int", "float"):
+        case(
+            f"parquet_convert_zoned_{kind}",
+            {
+                "paths": [{"file": "./d.parquet"}],
+                "transformations": [
+                    "read_parquet",
+                    {"convert_column_types": [{"columns": "t", "column_type": kind}]},
+                ],
+            },
+            {"d.parquet": parquet_bytes({"t": zoned, "k": [1, 2]})},
         )
     # dates and timestamps outside datetime64[ns]'s range converted to string: written as they
     # are (before: wrapped through nanoseconds, 1500-01-01 -> 2084-07-20T23:34:33.709551616)
