@@ -175,7 +175,11 @@ def _convertible(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
     valid = series.dropna()
     value = valid.iloc[0] if len(valid) else None
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return pd.Series(pd.to_datetime(series), index=series.index, name=series.name)
+        out = pd.Series(pd.to_datetime(series), index=series.index, name=series.name)
+        if column_types.base_kind(kind) == "datetime":  # the planned dtype (dates are [s])
+            ok = out.between(pd.Timestamp.min, pd.Timestamp.max)
+            out = out.where(ok).astype(column_types.planned_dtype("datetime"))
+        return out
     return series
 
 

@@ -1805,6 +1805,24 @@ def reader_cases() -> None:
             },
             {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
         )
+    # ... and to datetime: datetime64[ns] (the meta's) in every mini batch (was [s], and [ns]
+    # in a mini batch of nulls only)
+    case(
+        "parquet_convert_date_datetime",
+        {
+            "paths": [{"file": "./d.parquet"}],
+            "transformations": [
+                "read_parquet",
+                {
+                    "convert_column_types": [
+                        {"columns": "d", "column_type": {"datetime": {"formats": ["%Y-%m-%d"]}}}
+                    ]
+                },
+            ],
+        },
+        {"d.parquet": parquet_bytes({"d": pa.array([dt.date(2021, 1, 2), None]), "k": [1, 2]}, 1)},
+        dtype_sizes=[1, 1 << 20],
+    )
     # a timestamp column with a zone converted to int / float is null, as mltable (was its
     # epoch microseconds, a null -2**63)
     zoned = pa.array([dt.datetime(2021, 1, 1, 1), None], pa.timestamp("us", tz="UTC"))
