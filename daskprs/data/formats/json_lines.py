@@ -73,7 +73,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _loads(line: str) -> Any:
+def _loads(line: str | bytes) -> Any:
     return json.loads(line, parse_constant=_reject_constant)
 
 
