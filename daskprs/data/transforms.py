@@ -26,7 +26,7 @@ import pandas as pd
 from daskprs.data import column_types
 from daskprs.data.filter_expr import FilterError, apply_filter
 from daskprs.data.formats import get_format
-from daskprs.data.model import MLTable, Transform
+from daskprs.data.model import ColumnType, MLTable, Transform
 from daskprs.data.partitions import PartitionStep, partition_steps, step_values
 from daskprs.errors import MLTableError
 
@@ -83,7 +83,7 @@ def apply_step(table: MLTable, t: Transform, df: pd.DataFrame, offset: int = 0) 
         for selector, ctype in t.conversions:
             _columns(table, t, df, [], selector.names)
             for c in selector.select(list(df.columns)):
-                df[c] = column_types.convert(_dates_as_datetimes(df[c]), ctype)
+                df[c] = column_types.convert(_convertible(df[c], ctype), ctype)
         return df
     if t.name == "filter":
         try:
@@ -158,15 +158,28 @@ def plan_output_kinds(
     return tuple(out)
 
 
-def _dates_as_datetimes(series: pd.Series) -> pd.Series:
-    """A column of ``datetime.date`` objects (a parquet date column) as datetime64, which
-    ``convert_column_types`` converts as mltable converts dates (a datetime)."""
+def _convertible(series: pd.Series, ctype: ColumnType | str) -> pd.Series:
+    """A column as ``convert_column_types`` converts it, as mltable.
+
+    A column of ``datetime.date`` objects (a parquet date column) is converted as a datetime;
+    a datetime column with a zone (parquet ``timestamp[us, UTC]``) as one without (to int or
+    float: null, as mltable; ``pd.to_numeric`` made it its epoch number, NaT -2**63).
+    """
+    kind = ctype if isinstance(ctype, str) else ctype.name
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        if column_types.base_kind(kind) in ("int", "float"):
+            return series.dt.tz_convert(None)
+        return series
     if series.dtype != object:
         return series
     valid = series.dropna()
     value = valid.iloc[0] if len(valid) else None
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return pd.Series(pd.to_datetime(series), index=series.index, name=series.name)
+        out = pd.Series(pd.to_datetime(series), index=series.index, name=series.name)
+        if column_types.base_kind(kind) == "datetime":  # the planned dtype (dates are [s])
+            ok = out.between(pd.Timestamp.min, pd.Timestamp.max)
+            out = out.where(ok).astype(column_types.planned_dtype("datetime"))
+        return out
     return series
 
 

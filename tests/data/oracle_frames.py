@@ -14,6 +14,17 @@ from typing import Any
 import pandas as pd
 
 
+def _plain(v: Any) -> Any:
+    """A nested value with its numpy arrays and scalars (at any depth) as Python values."""
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
 def value(v: Any) -> Any:
     if v is None:
         return None
@@ -29,7 +40,7 @@ def value(v: Any) -> Any:
         )
     if isinstance(v, dt.date):
         return pd.Timestamp(v).isoformat()
-    if hasattr(v, "item") and not isinstance(v, (list, dict)):
+    if hasattr(v, "item") and getattr(v, "ndim", 0) == 0:  # a numpy scalar (no array)
         try:
             v = v.item()
         except (ValueError, AttributeError):
@@ -41,7 +52,7 @@ def value(v: Any) -> Any:
     if isinstance(v, float):
         return round(v, 9)
     if isinstance(v, (list, tuple, dict)) or hasattr(v, "tolist"):
-        return json.dumps(v.tolist() if hasattr(v, "tolist") else v, default=str, sort_keys=True)
+        return json.dumps(_plain(v), default=str, sort_keys=True)
     try:
         if pd.isna(v):
             return None

@@ -166,4 +166,6 @@ def test_mini_batch_dtypes_are_the_tables(oracle, name, request):
                 continue  # compared by the whole-table test (known differences)
             mine = frame(df)["families"]
             for col, a, b in zip(full["columns"], mine, full["families"], strict=True):
-                assert a == b or "empty" in (a, b), f"{where}: {col!r} is {a}, mltable's {b}"
+                # (a mixed column's mini batch may hold values of one of its types only)
+                ok = a == b or "empty" in (a, b) or b == "mixed"
+                assert ok, f"{where}: {col!r} is {a}, mltable's {b}"

@@ -176,3 +176,30 @@ def test_dates_outside_nanosecond_range_convert_to_string_as_written():
     assert df["d"].iloc[3] == "2300-01-01T00:00:00+00:00" and pd.isna(df["d"].iloc[2])
     assert df["t"].iloc[0] == "1500-01-01T05:06:07.500+00:00" and pd.isna(df["t"].iloc[1])
     assert df["t"].tolist()[2:] == ["2021-01-01T00:00:00+00:00", "2400-01-01T00:00:00+00:00"]
+
+
+def _rows_by_size(folder, sizes):
+    table = load_mltable(str(folder))
+    return {
+        size: pd.concat([load_piece(p) for p in plan_mini_batches(table, size)]).values.tolist()
+        for size in sizes
+    }
+
+
+def test_nested_values_do_not_depend_on_the_mini_batch_size(make_table):
+    """Nested values are the same (as parsed) at every mini-batch size: pyarrow typed them per
+    slice ({"x": 1.0, "y": None} read whole, {"x": 1} alone; [1.0, 2.0] or [1, 2])."""
+    lines = '{"a": {"x": 1}, "b": [1, 2]}\n{"a": {"y": [1]}, "b": [null]}\n{"a": null, "b": []}\n'
+    folder = make_table(
+        {"paths": [{"file": "./d.jsonl"}], "transformations": ["read_json_lines"]},
+        {"d.jsonl": lines},
+    )
+    by_size = _rows_by_size(folder, [None, 1, 40])
+    assert by_size[None] == [[{"x": 1}, [1, 2]], [{"y": [1]}, [None]], [None, []]]
+    assert all(rows == by_size[None] for rows in by_size.values())
+    folder = make_table({"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]})
+    struct = pa.array([{"x": 1}, {"x": None}], pa.struct([("x", pa.int64())]))
+    lists = pa.array([[1, 2], [None]], pa.list_(pa.int64()))
+    pq.write_table(pa.table({"s": struct, "l": lists}), folder / "d.parquet", row_group_size=1)
+    by_size = _rows_by_size(folder, [None, 1])
+    assert by_size[None] == by_size[1] == [[{"x": 1}, [1, 2]], [{"x": None}, [None]]]

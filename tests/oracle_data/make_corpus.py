@@ -1646,6 +1646,114 @@ def reader_cases() -> None:
         {"d.jsonl": '{"a": [1, 2]}\n{"a": [null, "x"]}\n'},
         "JSON arrays keep their values (mltable: [1.0, 2.0], and [NaN, NaN] for [null, 'x'])",
     )
+    # nested values are given as parsed in every mini batch (pyarrow typed them per slice:
+    # {"x": 1.0, "y": None} read whole, {"x": 1} alone), as mltable's are in one partition
+    nested_lines = '{"a": {"x": 1}, "b": 1}\n{"a": {"y": [1, 2]}, "b": 2}\n{"a": null, "b": 3}\n'
+    case(
+        "jsonl_nested_as_parsed",
+        jsonl_spec(),
+        {"d.jsonl": nested_lines + '{"a": {"x": 5, "y": [3]}, "b": 4}\n'},
+        partition_sizes=[1 << 20],
+        known_difference={
+            what: "nested values as parsed in every mini batch (mltable types them per "
+            "partition: a struct gets every key of the partition's rows, an int is float where "
+            "one lacks it: {'x': 1.0, 'y': None})"
+            for what in ("table", "mini_batches")
+        },
+    )
+    known(
+        "jsonl_object_then_int",
+        jsonl_spec(),
+        {"d.jsonl": '{"a": {"x": 1}}\n{"a": 3}\n{"a": [1]}\n'},
+        "a nested column keeps values of any type (mltable: null in the first value's "
+        "partition, kept when in another partition)",
+    )
+    known(
+        "jsonl_filter_column_order",
+        {
+            "paths": [{"pattern": "./*.jsonl"}],
+            "transformations": ["read_json_lines", {"filter": "col('x') > 2"}],
+        },
+        {"a.jsonl": '{"x": 1, "y": "a"}\n', "b.jsonl": '{"z": true, "x": 5}\n{"x": 6, "y": "b"}\n'},
+        "after filter / take / skip the columns keep the order of their first appearance in the "
+        "table (mltable: in the records kept, z x y)",
+    )
+    struct = pa.array(
+        [{"x": 1, "y": [1, 2]}, {"x": None, "y": None}, None, {"x": 4, "y": [3]}],
+        pa.struct([("x", pa.int64()), ("y", pa.list_(pa.int64()))]),
+    )
+    lists = pa.array([[1, 2], [], None, [3]], pa.list_(pa.int64()))
+    # struct / list values as Python values in every mini batch: in row groups of one row, as
+    # mltable converts them (it converts a struct per row group: an int is float in a group
+    # where the struct has a null there, case parquet_struct_null_int)
+    case(
+        "parquet_struct_ints",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]},
+        {"d.parquet": parquet_bytes({"s": struct, "l": lists, "k": [1, 2, 3, 4]}, 1)},
+        dtype_sizes=[1, 1 << 20],
+    )
+    known(
+        "parquet_struct_null_int",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]},
+        {"d.parquet": parquet_bytes({"s": struct, "k": [1, 2, 3, 4]})},
+        "a struct's ints are ints ({'x': 1}) (mltable: floats in a row group where one is null, "
+        "{'x': 1.0})",
+    )
+    known(
+        "parquet_list_nulls",
+        {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]},
+        {"d.parquet": parquet_bytes({"l": pa.array([[1, 2], [None], None], pa.list_(pa.int64()))})},
+        "a list of ints with a null is kept as ints ([1, 2], [None]) (mltable: floats, "
+        "[1.0, 2.0], [nan])",
+    )
+    # a column typed differently by the files: one type for the table, every mini batch (the
+    # first file's type was the meta's, each file kept its own: True -> 1 next to an int file,
+    # dates next to timestamps were objects)
+    pq_files = {"paths": [{"pattern": "./*.parquet"}], "transformations": ["read_parquet"]}
+    stamp = dt.datetime(2021, 1, 3, 4, 5, 6)
+    case(
+        "parquet_types_bool_then_int",
+        pq_files,
+        {
+            "a.parquet": parquet_bytes({"x": [True, False], "s": ["p", "q"]}),
+            "b.parquet": parquet_bytes({"x": [5, 6], "s": ["r", "s"]}),
+        },
+        dtype_sizes=[1, 1 << 20],
+    )
+    case(
+        "parquet_types_dates_and_numbers",
+        pq_files,
+        {
+            "a.parquet": parquet_bytes(
+                {
+                    "d": pa.array([dt.date(2021, 1, 2)]),
+                    "t": pa.array([stamp], pa.timestamp("us")),
+                    "i": pa.array([5], pa.int32()),
+                    "f": [1],
+                }
+            ),
+            "b.parquet": parquet_bytes(
+                {
+                    "d": pa.array([stamp], pa.timestamp("ms")),
+                    "t": pa.array([stamp], pa.timestamp("us", "UTC")),
+                    "i": [2**40],
+                    "f": [1.5],
+                }
+            ),
+            "c.parquet": parquet_bytes({"d": pa.array([dt.date(2021, 1, 4)]), "f": [2]}),
+        },
+        dtype_sizes=[1, 1 << 20],
+    )
+    known(
+        "parquet_types_int_then_bool",
+        pq_files,
+        {
+            "a.parquet": parquet_bytes({"x": [5, 6]}),
+            "b.parquet": parquet_bytes({"x": [True, None]}),
+        },
+        "a column int in one file and bool in the next is object, values as written (mltable "
+        "fails: 'Failed to add column to partition'; bool then int is object in both)",
+    )
     pq_one = {"paths": [{"file": "./d.parquet"}], "transformations": ["read_parquet"]}
     seconds = pa.array([dt.datetime(2021, 1, 2, 3, 4, 5), None], pa.timestamp("s"))
     known(
@@ -1707,6 +1815,39 @@ def reader_cases() -> None:
                 ],
             },
             {"d.parquet": parquet_bytes({"d": days, "k": list(range(5))})},
+        )
+    # ... and to datetime: datetime64[ns] (the meta's) in every mini batch (was [s], and [ns]
+    # in a mini batch of nulls only)
+    case(
+        "parquet_convert_date_datetime",
+        {
+            "paths": [{"file": "./d.parquet"}],
+            "transformations": [
+                "read_parquet",
+                {
+                    "convert_column_types": [
+                        {"columns": "d", "column_type": {"datetime": {"formats": ["%Y-%m-%d"]}}}
+                    ]
+                },
+            ],
+        },
+        {"d.parquet": parquet_bytes({"d": pa.array([dt.date(2021, 1, 2), None]), "k": [1, 2]}, 1)},
+        dtype_sizes=[1, 1 << 20],
+    )
+    # a timestamp column with a zone converted to int / float is null, as mltable (was its
+    # epoch microseconds, a null -2**63)
+    zoned = pa.array([dt.datetime(2021, 1, 1, 1), None], pa.timestamp("us", tz="UTC"))
+    for kind in ("int", "float"):
+        case(
+            f"parquet_convert_zoned_{kind}",
+            {
+                "paths": [{"file": "./d.parquet"}],
+                "transformations": [
+                    "read_parquet",
+                    {"convert_column_types": [{"columns": "t", "column_type": kind}]},
+                ],
+            },
+            {"d.parquet": parquet_bytes({"t": zoned, "k": [1, 2]})},
         )
     # dates and timestamps outside datetime64[ns]'s range converted to string: written as they
     # are (before: wrapped through nanoseconds, 1500-01-01 -> 2084-07-20T23:34:33.709551616)

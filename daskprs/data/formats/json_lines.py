@@ -73,8 +73,37 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _loads(line: str) -> Any:
+def _loads(line: str | bytes) -> Any:
     return json.loads(line, parse_constant=_reject_constant)
+
+
+def _untyped_columns(table: pa.Table, kinds: dict[str, str]) -> list[str]:
+    """The columns with nested values, or values the plan did not type (``object``).
+
+    pyarrow types them per slice (a struct gets every key any of its rows has, an int in it
+    is float where a row lacks it), so their values would depend on the mini-batch size;
+    :func:`_as_parsed` gives them as parsed (``json.loads``) in every slice.
+    """
+    return [
+        f.name
+        for f in table.schema
+        if (not kinds or f.name in kinds)  # (else a key the planning scan did not see)
+        and (
+            pa.types.is_nested(f.type)
+            or (kinds.get(f.name) == "object" and not pa.types.is_null(f.type))
+        )
+    ]
+
+
+def _as_parsed(df: pd.DataFrame, data: bytes, columns: list[str]) -> pd.DataFrame:
+    """``df`` with ``columns`` as ``json.loads`` gives them (a line is a row: pyarrow read
+    them all, so every non-blank line is one object)."""
+    records = [_loads(line) for line in data.splitlines() if line.strip()]
+    if len(records) != len(df):
+        raise pa.ArrowInvalid("rows and lines differ")  # (the line-by-line path decides)
+    for c in columns:
+        df[c] = pd.Series([r.get(c) for r in records], index=df.index, dtype=object)
+    return df
 
 
 def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
@@ -87,6 +116,7 @@ def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
     planned = {c: column_types.arrow_type(k) for c, k in kinds.items() if k != "object"}
     parse = pajson.ParseOptions(explicit_schema=pa.schema(list(planned.items())))
     table = pajson.read_json(io.BytesIO(data), read_options=opts, parse_options=parse)
+    untyped = _untyped_columns(table, kinds)
     dated = [
         f.name for f in table.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)
     ]
@@ -94,7 +124,11 @@ def _arrow_json(data: bytes, kinds: dict[str, str]) -> pd.DataFrame:
         fields = [pa.field(f.name, pa.string()) if f.name in dated else f for f in table.schema]
         parse = pajson.ParseOptions(explicit_schema=pa.schema(fields))
         table = pajson.read_json(io.BytesIO(data), read_options=opts, parse_options=parse)
-    return table.to_pandas()
+    if not untyped:
+        return table.to_pandas()
+    order = table.column_names
+    df = _as_parsed(table.drop_columns(untyped).to_pandas(), data, untyped)
+    return df[order]
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {

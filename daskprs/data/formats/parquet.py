@@ -1,7 +1,7 @@
 """``read_parquet``: row groups, merged up to the mini-batch size, large ones sliced by rows.
 
 Every file's footer is read once at planning (:meth:`Parquet.inspect`), for the columns (the
-union of the files', each typed by the first file that has it), the int / boolean columns'
+union of the files', typed by :func:`merged_type` where files differ), the int / boolean columns'
 nulls (from the row groups' statistics) and the row groups. Sizes are on-disk bytes (the
 compressed column chunks of a row group), the analogue of "bytes of the source text" for CSV.
 Azure cannot split a parquet row group; we can, by row slices.
@@ -34,15 +34,75 @@ _last_groups: dict[tuple[str, tuple[int, ...] | None], Any] = {}
 
 
 def _with_columns(tbl: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``tbl`` with the table's columns in order: one its file lacks is all null."""
-    if tbl.column_names == schema.names:
+    """``tbl`` with the table's columns in order and types: one its file lacks is all null, one
+    its file types otherwise is cast to the table's type (:func:`merged_type`; a column of
+    mixed types, the null type, keeps the file's, read as objects by :func:`read_part`)."""
+    own = tbl.schema
+    if own.names == schema.names and all(
+        own.field(f.name).type == f.type or pa.types.is_null(f.type) for f in schema
+    ):
         return tbl
-    have = set(tbl.column_names)
-    fields = [tbl.schema.field(f.name) if f.name in have else f for f in schema]
-    arrays = [
-        tbl.column(f.name) if f.name in have else pa.nulls(tbl.num_rows, f.type) for f in fields
-    ]
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=tbl.schema.metadata))
+    have = set(own.names)
+    fields, arrays = [], []
+    for f in schema:
+        if f.name not in have:
+            fields.append(f)
+            arrays.append(pa.nulls(tbl.num_rows, f.type))
+            continue
+        field, column = own.field(f.name), tbl.column(f.name)
+        if field.type != f.type and not pa.types.is_null(f.type):
+            # an int beyond float64's 2**53 is rounded (as mltable, and pandas' concat)
+            column = column.cast(f.type, safe=not pa.types.is_floating(f.type))
+            field = field.with_type(f.type)
+        fields.append(field)
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=own.metadata))
+
+
+_UNITS = ("s", "ms", "us", "ns")
+
+
+def merged_type(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
+    """One column's type when two files type it differently; None: mixed types.
+
+    Ints are int64, ints and floats float64, dates and timestamps timestamps (a date at
+    midnight; the finer unit; UTC when the zones differ), as mltable. Other pairs (bool and
+    int, int and string...) are mixed: each file's values as they are, in an object column
+    (mltable: object for bool then int; an error for some others).
+    """
+    if a == b or pa.types.is_null(b):
+        return a
+    if pa.types.is_null(a):
+        return b
+    if pa.types.is_integer(a) and pa.types.is_integer(b):
+        return None if pa.uint64() in (a, b) else pa.int64()
+    numeric = (pa.types.is_integer, pa.types.is_floating)
+    if any(n(a) for n in numeric) and any(n(b) for n in numeric):
+        return pa.float64()
+    dated = (pa.types.is_date, pa.types.is_timestamp)
+    if any(d(a) for d in dated) and any(d(b) for d in dated):
+        stamps = [t for t in (a, b) if pa.types.is_timestamp(t)]
+        if not stamps:
+            return pa.date32()
+        unit = max((t.unit for t in stamps), key=_UNITS.index)
+        zones = {t.tz for t in stamps}
+        return pa.timestamp(unit, zones.pop() if len(zones) == 1 else "UTC")
+    return None
+
+
+def _to_pandas(tbl: pa.Table, mixed: set[str]) -> pd.DataFrame:
+    """``tbl.to_pandas()``, nested values (struct, list, map) and the ``mixed`` columns (of
+    other types in other files: bool and int...) as Python values, in object columns.
+
+    Arrow converts nested values per slice (an int in a struct or list is float where *these*
+    rows hold a null), so they would depend on the mini-batch size; ``to_pylist`` does not.
+    """
+    df = tbl.to_pandas()
+    for i, f in enumerate(tbl.schema):
+        python = pa.types.is_nested(f.type) or (f.name in mixed and not pa.types.is_null(f.type))
+        if python and f.name in df.columns:  # (not: a pandas index, restored as the index)
+            df[f.name] = pd.Series(tbl.column(i).to_pylist(), index=df.index, dtype=object)
+    return df
 
 
 def read_part(part: Part, table: MLTable, schema: TableSchema | None = None) -> pd.DataFrame:
@@ -73,9 +133,11 @@ def read_part(part: Part, table: MLTable, schema: TableSchema | None = None) -> 
     if sliced:
         stop = tbl.num_rows if part.row_stop is None else part.row_stop
         tbl = tbl.slice(part.row_start, max(0, stop - part.row_start))
+    mixed: set[str] = set()
     if schema is not None and schema.arrow_schema is not None:
         tbl = _with_columns(tbl, schema.arrow_schema)
-    df = tbl.to_pandas()
+        mixed = {f.name for f in schema.arrow_schema if pa.types.is_null(f.type)}
+    df = _to_pandas(tbl, mixed)
     if schema is not None and schema.kinds:
         df = column_types.conform_nullable(df, schema.kind_map)
     return with_path_column(df, reader, part.path)
@@ -191,8 +253,8 @@ def _pandas_masked(schema: pa.Schema) -> set[str]:
 def parquet_schema(
     table: MLTable, files: list[str], footers: list[pq.FileMetaData] | None = None
 ) -> TableSchema:
-    """The union of the files' columns (in order of first appearance, each typed by the first
-    file that has it) and the planned kinds of its int / boolean columns.
+    """The union of the files' columns (in order of first appearance; one the files type
+    differently has :func:`merged_type`) and the planned kinds of its int / boolean columns.
 
     mltable's ``to_pandas_dataframe()`` gives an int column with a null anywhere in the table
     float64 (int64, int32... otherwise) and a boolean one object (else bool); the footers'
@@ -203,13 +265,17 @@ def parquet_schema(
     if footers is None:
         footers = parquet_footers(table, files)
     first = footers[0].schema.to_arrow_schema()
-    fields = list(first)
-    names = set(first.names)
+    by_name = {f.name: f for f in first}
+    mixed: set[str] = set()
     for meta in footers[1:]:
         for f in meta.schema.to_arrow_schema():
-            if f.name not in names:
-                names.add(f.name)
-                fields.append(f)
+            seen = by_name.setdefault(f.name, f)
+            if f.name not in mixed and seen.type != f.type:
+                merged = merged_type(seen.type, f.type)
+                if merged is None:
+                    mixed.add(f.name)
+                by_name[f.name] = seen.with_type(pa.null() if merged is None else merged)
+    fields = list(by_name.values())
     arrow_schema = pa.schema(fields, metadata=first.metadata)
     masked = _pandas_masked(first)
     candidates = {
